@@ -1,0 +1,63 @@
+"""Consent service: a self-hosted cookie banner and tamper-evident consent ledger."""
+import os
+from pathlib import Path
+
+from flask import Flask, render_template
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config
+from .extensions import cors, db, migrate
+from .sites import load_sites
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Build the app: defaults, then ``Config``, then the environment, then ``test_config``."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object(config.Config)
+    app.config.from_prefixed_env()
+    config.load_environment(app.config)
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config.check_secret_key(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(app.config.get("DATABASE_URL"), app.instance_path)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
+    app.extensions["consent_sites"] = load_sites(app.config.get("CONSENT_SITES_FILE"))
+
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    origins = sorted({o for site in app.extensions["consent_sites"].values() for o in site.origins})
+    cors.init_app(
+        app, resources={r"/api/v1/*": {"origins": origins}},
+        allow_headers=["Content-Type", "Authorization", "Idempotency-Key"],
+        expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=86400,
+    )
+
+    from . import cli, errors, openapi
+    from .ledger import api as ledger_api
+
+    errors.register_error_handlers(app)
+    app.register_blueprint(ledger_api.bp)
+    app.register_blueprint(openapi.bp)
+    cli.register(app)
+
+    @app.get("/")
+    def index():
+        """The service's home page: what runs here and where to look next."""
+        return render_template("index.html", sites=app.extensions["consent_sites"].values())
+
+    return app

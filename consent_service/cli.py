@@ -1,0 +1,33 @@
+"""Command-line interface: ``flask --app wsgi consent ...``."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .ledger.verification import verify_all
+
+consent_cli = AppGroup("consent", help="Consent ledger commands.")
+
+
+@consent_cli.command("verify")
+@click.option("--site", "site_keys", multiple=True, help="Only this site (repeatable).")
+def verify_command(site_keys):
+    """Check every stored record's hash and each site's chain; exit 1 at the first bad record."""
+    known = current_app.extensions["consent_sites"]
+    unknown = [key for key in site_keys if key not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown site {', '.join(unknown)}", param_hint="--site")
+    failed = False
+    for report in verify_all(site_keys or list(known)):
+        if report.ok:
+            click.echo(f"{report.site}: OK, {report.count} records, head seq {report.last_seq} {report.head_hash}")
+        else:
+            failed = True
+            click.echo(f"{report.site}: BROKEN at {report.error}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+def register(app):
+    """Add the command groups to the app's CLI."""
+    app.cli.add_command(consent_cli)

@@ -1,0 +1,83 @@
+"""One error path: every API error is ``{"error": message, "messages": {...}}`` with its status."""
+import logging
+
+from flask import jsonify, request
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+JSON_PREFIXES = ("/api/", "/audit/")
+RETRY_AFTER_SECONDS = 5
+
+
+class ApiError(Exception):
+    """An error the client can act on; raised by services, rendered by ``error_response``."""
+
+    def __init__(self, status, message, messages=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.messages = messages
+        self.headers = headers or {}
+
+
+def error_response(status, message, messages=None, headers=None):
+    """The JSON body and status of an error."""
+    body = {"error": message}
+    if messages:
+        body["messages"] = messages
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _wants_json():
+    return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
+
+
+def register_error_handlers(app):
+    """JSON errors for the API; the 500 handler logs and rolls back, and never leaks the cause."""
+
+    @app.errorhandler(ApiError)
+    def api_error(error):
+        return error_response(error.status, error.message, error.messages, error.headers)
+
+    @app.errorhandler(ValidationError)
+    def validation_error(error):
+        return error_response(422, "The request body is not valid.", error.messages)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if not _wants_json():
+            return error
+        message = error.description
+        if error.code == 413:
+            message = f"The request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes."
+        response = error_response(error.code, message)
+        if error.code == 405 and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error):
+        db.session.rollback()
+        if not (isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated):
+            return internal_error(error)
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        return error_response(
+            503, "The consent store is briefly unavailable; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        log.error("unhandled error on %s %s", request.method, request.path,
+                  exc_info=getattr(error, "original_exception", None))
+        if _wants_json():
+            return error_response(500, "Internal server error.")
+        return "Internal server error.", 500

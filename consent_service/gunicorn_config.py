@@ -1,0 +1,22 @@
+"""gunicorn settings: ``gunicorn --no-control-socket -c python:consent_service.gunicorn_config wsgi:app``.
+
+Every value can be overridden from the environment. Run ``flask --app wsgi db upgrade`` once
+before starting: workers never create tables themselves.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:5000")
+workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
+# Threads keep a worker's heartbeat going during a long CSV export, so --timeout never cuts a stream.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# No query strings in the access log: a token may be passed as ?token=.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

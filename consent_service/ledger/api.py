@@ -1,0 +1,111 @@
+"""The ledger's JSON API: thin views that parse, call the service and dump."""
+import json
+from urllib.parse import unquote
+
+from flask import Blueprint, jsonify, request
+
+from ..errors import ApiError
+from . import service
+from .schemas import consent_in, consent_state_out, consent_state_query, verify_in
+
+bp = Blueprint("ledger_api", __name__, url_prefix="/api/v1")
+BEACON_TYPES = ("text/plain",)
+
+
+def json_body():
+    """The request body as JSON: 415 for another type, 400 when it does not parse.
+
+    ``text/plain`` is accepted too, because ``navigator.sendBeacon`` cannot send JSON across origins
+    without a preflight.
+    """
+    if not (request.is_json or request.mimetype in BEACON_TYPES):
+        raise ApiError(415, "Send the body as JSON (Content-Type: application/json).")
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApiError(400, "The request body is not valid UTF-8.") from None
+    except (ValueError, RecursionError):
+        raise ApiError(400, "The request body is not valid JSON.") from None
+
+
+def check_origin(site):
+    """A browser's Origin must be one of the site's, or this service's own."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin == request.host_url.rstrip("/") or origin in site.origins:
+        return
+    raise ApiError(403, f"Origin {origin} may not record consent for site {site.key!r}.")
+
+
+def _idempotency_key():
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 128 or not key.isprintable() or " " in key:
+        raise ApiError(400, "Idempotency-Key must be 1 to 128 visible ASCII characters.")
+    return key
+
+
+@bp.post("/consents")
+def post_consent():
+    """Record a visitor's decision once; answer it with a signed token (201)."""
+    data = consent_in.load(json_body())
+    site = service.get_site(data["site"])
+    check_origin(site)
+    header_key = _idempotency_key()
+    if header_key and data.get("idempotency_key") not in (None, header_key):
+        raise ApiError(422, "The Idempotency-Key header and idempotency_key field differ.")
+    client = {
+        "ip": request.remote_addr,
+        "user_agent": request.headers.get("User-Agent"),
+        "gpc": request.headers.get("Sec-GPC", "").strip() == "1",
+    }
+    body, replayed = service.record_decision(data, client, header_key)
+    response = jsonify(body)
+    response.status_code = 201
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _cookie_token(site_key):
+    """The token from the banner's cookie (URL-encoded JSON with the token under ``t``)."""
+    names = [f"consent_{site_key}"] if site_key else [n for n in request.cookies if n.startswith("consent_")]
+    for name in names:
+        value = request.cookies.get(name)
+        if not value:
+            continue
+        try:
+            return json.loads(unquote(value)).get("t")
+        except (ValueError, AttributeError):
+            return value
+    return None
+
+
+def _bearer():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _state_response(state):
+    response = jsonify(consent_state_out.dump(state))
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Authorization")
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.get("/consent-state")
+def get_consent_state():
+    """What a tag manager may load: the token's categories, or every optional one false."""
+    query = consent_state_query.load(request.args.to_dict())
+    token = _bearer() or query.get("token") or _cookie_token(query.get("site"))
+    return _state_response(service.consent_state(token, query.get("site")))
+
+
+@bp.post("/consent-state/verify")
+def verify_consent_state():
+    """The same answer for a server-side tag manager that sends the token in a JSON body."""
+    data = verify_in.load(json_body())
+    return _state_response(service.consent_state(data["token"], data.get("site")))

@@ -1,0 +1,91 @@
+"""The hash chain of consent records: pure functions, shared by the service and offline verifiers.
+
+Every record's hash covers its content fields, a digest of its personal fields and the hash of the
+previous record of the same site. The personal fields (IP prefix, user agent, page URL) enter only
+through ``pii_digest``, salted per record, so that erasing them (and the salt) keeps the chain valid
+while leaving nothing to link the digest back to the person.
+
+Every value is hashed as the text that the consent-proof CSV shows, so that a CSV file alone is
+enough to verify it.
+"""
+import hashlib
+import json
+from datetime import datetime, timezone
+
+GENESIS_HASH = "0" * 64
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+HASHED_FIELDS = (
+    "seq", "consent_id", "recorded_at", "site", "action", "necessary", "analytics", "marketing",
+    "policy_version", "language", "gpc", "pii_digest", "prev_hash",
+)
+PII_FIELDS = ("ip_prefix", "user_agent", "page_url")
+
+
+def text(value):
+    """The canonical text of one value: as it stands in the CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_time(value)
+    return str(value)
+
+
+def format_time(moment):
+    """ISO 8601 in UTC with microseconds and a Z."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
+
+
+def _digest(values):
+    payload = json.dumps([text(value) for value in values], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def pii_digest(salt, ip_prefix, user_agent, page_url):
+    """The digest that stands for the personal fields in the record hash."""
+    return _digest([salt, ip_prefix, user_agent, page_url])
+
+
+def record_hash(record):
+    """The hash of one record, from a mapping with every name in HASHED_FIELDS."""
+    return _digest([record[name] for name in HASHED_FIELDS])
+
+
+class ChainBreak(Exception):
+    """The first record at which the chain does not verify."""
+
+    def __init__(self, record, reason):
+        self.record = record
+        self.reason = reason
+        super().__init__(f"seq {text(record.get('seq'))} (consent_id {record.get('consent_id')}): {reason}")
+
+
+def check_record(record, expected_seq, expected_prev):
+    """Raise ChainBreak unless ``record`` follows ``expected_prev`` at ``expected_seq``; return its hash."""
+    if int(record["seq"]) != expected_seq:
+        raise ChainBreak(record, f"expected seq {expected_seq}: a record was inserted or deleted")
+    if record["prev_hash"] != expected_prev:
+        raise ChainBreak(record, "prev_hash does not match the previous record: a record was inserted or deleted")
+    salt = record.get("pii_salt")
+    if salt:
+        digest = pii_digest(salt, *(record.get(name) for name in PII_FIELDS))
+        if digest != record["pii_digest"]:
+            raise ChainBreak(record, "the IP prefix, user agent or page URL was edited")
+    elif any(record.get(name) for name in PII_FIELDS):
+        raise ChainBreak(record, "personal fields present on an erased record")
+    if record_hash(record) != record["record_hash"]:
+        raise ChainBreak(record, "record_hash does not match the record's content: the record was edited")
+    return record["record_hash"]
+
+
+def verify(records, start_seq=0, start_hash=GENESIS_HASH):
+    """Check consecutive records of one site; return ``(count, last_seq, head_hash)`` or raise ChainBreak."""
+    seq, head, count = start_seq, start_hash, 0
+    for record in records:
+        head = check_record(record, seq + 1, head)
+        seq += 1
+        count += 1
+    return count, seq, head

@@ -1,0 +1,185 @@
+"""The ledger's logic: the only place that writes consent records."""
+import hashlib
+import ipaddress
+import json
+import re
+import secrets
+import uuid
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import current_app
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import ApiError
+from ..extensions import db
+from . import chain, tokens
+from .models import ChainHead, ConsentRecord, IdempotencyKey
+from .schemas import consent_out
+
+USER_AGENT_MAX = 512
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def sites():
+    """The configured sites, ``{key: Site}``."""
+    return current_app.extensions["consent_sites"]
+
+
+def get_site(key):
+    """The site named ``key``, or a 422 naming it."""
+    site = sites().get(key)
+    if site is None:
+        raise ApiError(422, "The request body is not valid.", {"site": [f"Unknown site {key!r}."]})
+    return site
+
+
+def truncate_ip(address):
+    """The network of ``address``: IPv4 to /24, IPv6 to /48. The full address is never kept."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%")[0])
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def clean_user_agent(value):
+    """The user agent without control characters, at most 512 characters."""
+    return _CONTROL.sub("", value or "")[:USER_AGENT_MAX] or None
+
+
+def clean_page_url(value):
+    """The page address without query string and fragment, which may carry personal data."""
+    parts = urlsplit(value)
+    return _CONTROL.sub("", urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", "")))
+
+
+def _request_digest(data):
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(key, digest):
+    """The first response given to ``key``, or None; a 422 when the key came with another body."""
+    row = db.session.get(IdempotencyKey, key)
+    if row is None:
+        return None
+    if row.request_digest != digest:
+        raise ApiError(422, "This Idempotency-Key was already used with a different request body.")
+    return json.loads(row.response)
+
+
+def _advance_head(site_key):
+    """Lock the site's chain head and move it one step; return ``(seq, previous_hash)``.
+
+    The UPDATE is the transaction's first write: it takes PostgreSQL's row lock or SQLite's write
+    lock (waiting for the busy timeout), so that writers queue here and the chain never forks.
+    """
+    statement = (
+        update(ChainHead).where(ChainHead.site == site_key)
+        .values(seq=ChainHead.seq + 1).returning(ChainHead.seq, ChainHead.head_hash)
+    )
+    row = db.session.execute(statement).first()
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(ChainHead).values(site=site_key, seq=0, head_hash=chain.GENESIS_HASH))
+        except IntegrityError:
+            pass  # another writer created it first
+        row = db.session.execute(statement).first()
+    return row.seq, row.head_hash
+
+
+def _check_consent_id(site, consent_id):
+    known = db.session.scalar(
+        select(exists().where(ConsentRecord.site == site.key, ConsentRecord.consent_id == consent_id))
+    )
+    if not known:
+        raise ApiError(422, "The request body is not valid.",
+                       {"consent_id": [f"No consent {consent_id} is recorded for site {site.key!r}."]})
+
+
+def append(site, fields, now=None):
+    """Append one record to ``site``'s chain in the open transaction and return it (not committed)."""
+    seq, prev_hash = _advance_head(site.key)
+    salt = secrets.token_hex(16)
+    record = ConsentRecord(
+        site=site.key, seq=seq, recorded_at=now or datetime.now(timezone.utc),
+        pii_salt=salt, prev_hash=prev_hash, **fields,
+    )
+    record.pii_digest = chain.pii_digest(salt, record.ip_prefix, record.user_agent, record.page_url)
+    record.record_hash = chain.record_hash(record.as_chain_dict())
+    db.session.add(record)
+    db.session.flush()
+    db.session.execute(update(ChainHead).where(ChainHead.site == site.key).values(head_hash=record.record_hash))
+    return record
+
+
+def record_decision(data, client, idempotency_key=None):
+    """Store a visitor's decision exactly once and return the response body.
+
+    ``client`` holds ``ip``, ``user_agent`` and ``gpc`` from the request. With an idempotency key
+    seen before, the first response is returned and nothing is stored.
+    """
+    site = get_site(data["site"])
+    key = idempotency_key or data.get("idempotency_key")
+    digest = _request_digest({k: v for k, v in data.items() if k != "idempotency_key"})
+    if key and (first := _replay(key, digest)) is not None:
+        return first, True
+    consent_id = str(data.get("consent_id") or uuid.uuid4())
+    if data.get("consent_id"):
+        _check_consent_id(site, consent_id)
+    record = append(site, {
+        "consent_id": consent_id,
+        "action": data["action"],
+        "necessary": True,
+        "analytics": data["categories"]["analytics"],
+        "marketing": data["categories"]["marketing"],
+        "policy_version": data["policy_version"],
+        "language": data["language"],
+        "gpc": bool(client.get("gpc")),
+        "page_url": clean_page_url(data["page_url"]),
+        "ip_prefix": truncate_ip(client.get("ip")),
+        "user_agent": clean_user_agent(client.get("user_agent")),
+    })
+    body = response_body(site, record)
+    if key:
+        db.session.add(IdempotencyKey(key=key, request_digest=digest, record_id=record.id,
+                                      response=json.dumps(body), created_at=record.recorded_at))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if key and (first := _replay(key, digest)) is not None:
+            return first, True  # a concurrent request with the same key won
+        raise
+    return body, False
+
+
+def response_body(site, record):
+    """The API's view of a stored record, with a fresh token."""
+    return consent_out.dump({
+        "consent_id": record.consent_id,
+        "categories": {"necessary": True, "analytics": record.analytics, "marketing": record.marketing},
+        "action": record.action,
+        "policy_version": record.policy_version,
+        "recorded_at": record.recorded_at,
+        "expires_at": record.recorded_at + timedelta(days=site.consent_days),
+        "token": tokens.issue(record),
+    })
+
+
+def consent_state(token, expected_site=None):
+    """What a tag manager may load for ``token``: fails closed, never touches the database."""
+    try:
+        state = tokens.read(token, sites(), expected_site)
+    except tokens.InvalidToken as error:
+        return {
+            "valid": False, "reason": error.reason, "consent_id": None, "site": expected_site,
+            "categories": {"necessary": True, "analytics": False, "marketing": False},
+            "policy_version": None, "issued_at": None, "expires_at": None,
+        }
+    return {"valid": True, **state}

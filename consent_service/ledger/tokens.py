@@ -1,0 +1,72 @@
+"""The signed consent state: what a visitor carries and a tag manager checks without the database."""
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+SALT = "consent-state.v1"
+
+
+class InvalidToken(Exception):
+    """The token does not prove a current consent; ``reason`` says why."""
+
+    def __init__(self, reason, payload=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.payload = payload
+
+
+def _serializer():
+    """Newest key signs; ``SECRET_KEY_FALLBACKS`` still verify (itsdangerous tries newest first)."""
+    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
+
+
+def issue(record):
+    """A token for one stored record."""
+    payload = {
+        "s": record.site,
+        "i": record.consent_id,
+        "a": int(record.analytics),
+        "m": int(record.marketing),
+        "v": record.policy_version,
+    }
+    return _serializer().dumps(payload)
+
+
+def read(token, sites, expected_site=None):
+    """The verified state carried by ``token``; raise InvalidToken with a reason otherwise.
+
+    Checks, in order: the signature, the longest lifetime of any site, the site (known, and the one
+    expected), the site's own consent lifetime and its current policy version.
+    """
+    if not token:
+        raise InvalidToken("missing")
+    longest = max(site.consent_seconds for site in sites.values())
+    try:
+        payload, signed_at = _serializer().loads(token, max_age=longest, return_timestamp=True)
+    except SignatureExpired:
+        raise InvalidToken("expired") from None
+    except BadSignature:
+        raise InvalidToken("invalid_signature") from None
+    if not isinstance(payload, dict) or not {"s", "i", "a", "m", "v"} <= payload.keys():
+        raise InvalidToken("invalid_signature")
+    site = sites.get(payload["s"])
+    if site is None:
+        raise InvalidToken("unknown_site", payload)
+    if expected_site and payload["s"] != expected_site:
+        raise InvalidToken("other_site", payload)
+    expires_at = signed_at + timedelta(seconds=site.consent_seconds)
+    if expires_at <= datetime.now(timezone.utc):
+        raise InvalidToken("expired", payload)
+    if payload["v"] != site.policy_version:
+        raise InvalidToken("outdated_policy", payload)
+    return {
+        "site": site.key,
+        "consent_id": payload["i"],
+        "categories": {"necessary": True, "analytics": bool(payload["a"]), "marketing": bool(payload["m"])},
+        "policy_version": payload["v"],
+        "issued_at": signed_at,
+        "expires_at": expires_at,
+    }

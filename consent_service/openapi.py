@@ -1,0 +1,98 @@
+"""The OpenAPI 3 document, generated from the marshmallow schemas."""
+import copy
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, current_app, jsonify
+
+from .ledger import schemas as ledger
+
+bp = Blueprint("openapi", __name__)
+
+
+def _error(description):
+    return {"description": description, "content": {"application/json": {"schema": "Error"}}}
+
+
+def _json(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+STATE_ANSWER = _json("ConsentState", "The consent state; fails closed (`valid: false`, optional categories false).")
+PATHS = {
+    "/api/v1/consents": {
+        "post": {
+            "summary": "Record a visitor's decision",
+            "operationId": "postConsent",
+            "parameters": [{
+                "in": "header", "name": "Idempotency-Key", "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[!-~]+$"},
+                "description": "The same key again returns the first response and stores nothing new.",
+            }],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": "ConsentIn"}}},
+            "responses": {
+                "201": _json("ConsentOut", "Stored (or, with a known Idempotency-Key, the first response again)."),
+                "400": _error("Not JSON, not UTF-8, or a malformed Idempotency-Key."),
+                "403": _error("The Origin may not record consent for this site."),
+                "413": _error("The body is larger than 16 KB."),
+                "415": _error("The body is not sent as JSON."),
+                "422": _error("A field is missing, unknown or invalid."),
+                "503": _error("The store is briefly unavailable; see Retry-After."),
+            },
+        },
+    },
+    "/api/v1/consent-state": {
+        "get": {
+            "summary": "What a tag manager may load",
+            "operationId": "getConsentState",
+            "parameters": [{"in": "query", "schema": ledger.ConsentStateQuerySchema}],
+            "security": [{}, {"bearer": []}, {"cookie": []}],
+            "responses": {"200": STATE_ANSWER, "422": _error("An unknown or invalid query parameter.")},
+        },
+    },
+    "/api/v1/consent-state/verify": {
+        "post": {
+            "summary": "What a server-side tag manager may load",
+            "operationId": "verifyConsentState",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": "VerifyIn"}}},
+            "responses": {
+                "200": STATE_ANSWER,
+                "400": _error("Not JSON."),
+                "413": _error("The body is larger than 16 KB."),
+                "415": _error("The body is not sent as JSON."),
+                "422": _error("A field is missing, unknown or invalid."),
+            },
+        },
+    },
+}
+SCHEMAS = {
+    "ConsentIn": ledger.ConsentInSchema,
+    "ConsentOut": ledger.ConsentOutSchema,
+    "ConsentState": ledger.ConsentStateSchema,
+    "VerifyIn": ledger.VerifyInSchema,
+    "Error": ledger.ErrorSchema,
+}
+
+
+def build_spec():
+    """The whole document; other areas add theirs to PATHS and SCHEMAS."""
+    spec = APISpec(
+        title="Consent service API", version="1.0.0", openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Consent records, signed consent state and proofs."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "consent_entrack"})
+    for name, schema in SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    for path, operations in PATHS.items():
+        spec.path(path=path, operations=copy.deepcopy(operations))
+    return spec.to_dict()
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_document():
+    """The OpenAPI 3 document of this API."""
+    if "openapi_document" not in current_app.extensions:
+        current_app.extensions["openapi_document"] = build_spec()
+    return jsonify(current_app.extensions["openapi_document"])

@@ -1,0 +1,88 @@
+import os
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from consent_service import create_app
+from consent_service.extensions import db
+
+from .databases import make_databases
+
+TEST_SECRET = "t" * 64
+
+
+def _config(uri, **overrides):
+    return {"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": uri, **overrides}
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """Migrated once per session: the schema exists only through migrations."""
+    found = make_databases(str(tmp_path_factory.mktemp("db")))
+    app = create_app(_config(found.template_uri()))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield found
+    found.drop()
+
+
+@pytest.fixture
+def database_uri(databases):
+    """A fresh, migrated, empty database for this test."""
+    return databases.fresh()
+
+
+@pytest.fixture
+def app_config():
+    """Extra configuration for the ``app`` fixture; override in a test module."""
+    return {}
+
+
+@pytest.fixture
+def app(database_uri, app_config):
+    app = create_app(_config(database_uri, **app_config))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def consent_body():
+    """A valid decision for the shipped site ``entrack``; tests change one field at a time."""
+    return {
+        "site": "entrack",
+        "categories": {"analytics": True, "marketing": False},
+        "action": "custom",
+        "policy_version": "2026-11-01",
+        "language": "fi",
+        "page_url": "https://www.entrack.fi/palvelut",
+    }
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on 127.0.0.1 in a thread, for browser tests; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}"
