@@ -47,13 +47,17 @@ def create_app(test_config=None):
         expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=86400,
     )
 
-    from . import cli, errors, openapi
+    from . import audit, banner, cli, errors, openapi, rights, security
     from .ledger import api as ledger_api
 
     errors.register_error_handlers(app)
+    security.init_app(app)
     app.register_blueprint(ledger_api.bp)
     app.register_blueprint(openapi.bp)
     cli.register(app)
+    banner.init_app(app)
+    audit.init_app(app)
+    rights.init_app(app)
 
     @app.get("/")
     def index():

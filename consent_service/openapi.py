@@ -74,8 +74,14 @@ SCHEMAS = {
 }
 
 
+def add_paths(paths, schemas=None):
+    """Document another area's operations (``{path: {method: operation}}``) and schemas."""
+    PATHS.update(paths)
+    SCHEMAS.update(schemas or {})
+
+
 def build_spec():
-    """The whole document; other areas add theirs to PATHS and SCHEMAS."""
+    """The whole document: the ledger's operations and those added with ``add_paths``."""
     spec = APISpec(
         title="Consent service API", version="1.0.0", openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],

@@ -1,0 +1,5 @@
+"""The audit area. ``init_app`` registers its blueprints, commands and API documentation."""
+
+
+def init_app(app):
+    """Register this area with the app."""

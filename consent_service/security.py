@@ -1,0 +1,5 @@
+"""Security headers and rate limits for every response."""
+
+
+def init_app(app):
+    """Register the security hooks with the app."""
