@@ -18,3 +18,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """No base URL: tests navigate to their live server's address (replaces pytest-base-url's)."""
+    return None
