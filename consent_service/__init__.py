@@ -6,7 +6,7 @@ from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
-from .extensions import cors, db, migrate
+from .extensions import cors, db, limiter, migrate
 from .sites import load_sites
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,7 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
 
     db.init_app(app)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     origins = sorted({o for site in app.extensions["consent_sites"].values() for o in site.origins})
     cors.init_app(

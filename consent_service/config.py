@@ -27,6 +27,11 @@ class Config:
     CONSENT_SITES_FILE = None
     # Number of reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none).
     PROXY_FIX_X_FOR = 0
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    # Per client address, on POST /api/v1/consents and on auditor sign-in.
+    RATELIMIT_CONSENT = "120 per minute"
+    RATELIMIT_SIGN_IN = "10 per minute"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
