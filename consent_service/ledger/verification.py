@@ -36,18 +36,24 @@ def _records(site_key, after_seq):
         select(ConsentRecord).where(ConsentRecord.site == site_key, ConsentRecord.seq > after_seq)
         .order_by(ConsentRecord.seq).execution_options(yield_per=BATCH)
     )
-    for record in db.session.scalars(statement):
-        yield record.as_chain_dict()
+    result = db.session.scalars(statement)
+    try:
+        for record in result:
+            yield record.as_chain_dict()
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL
 
 
 def verify_site(site_key):
     """Check every stored record of one site and its head; the report names the first bad record."""
     start_seq, start_hash = chain_start(site_key)
+    records = _records(site_key, start_seq)
     try:
-        count, last_seq, head_hash = chain.verify(_records(site_key, start_seq), start_seq, start_hash)
+        count, last_seq, head_hash = chain.verify(records, start_seq, start_hash)
     except chain.ChainBreak as error:
         return ChainReport(site_key, 0, 0, "", f"record {error}")
     finally:
+        records.close()
         db.session.rollback()
     report = ChainReport(site_key, count, last_seq, head_hash)
     head = db.session.get(ChainHead, site_key)
