@@ -2,9 +2,10 @@
 import json
 from urllib.parse import unquote
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from ..errors import ApiError
+from ..extensions import limiter
 from . import service
 from .schemas import consent_in, consent_state_out, consent_state_query, verify_in
 
@@ -47,6 +48,7 @@ def _idempotency_key():
 
 
 @bp.post("/consents")
+@limiter.limit(lambda: current_app.config["RATELIMIT_CONSENT"])
 def post_consent():
     """Record a visitor's decision once; answer it with a signed token (201)."""
     data = consent_in.load(json_body())
