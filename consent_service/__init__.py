@@ -45,7 +45,7 @@ def create_app(test_config=None):
     cors.init_app(
         app, resources={r"/api/v1/*": {"origins": origins}},
         allow_headers=["Content-Type", "Authorization", "Idempotency-Key"],
-        expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=86400,
+        expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=86400, always_send=False,
     )
 
     from . import audit, banner, cli, errors, openapi, rights, security

@@ -230,3 +230,8 @@ def test_http_errors_are_json(client, method, path, status):
     response = getattr(client, method)(path)
     assert response.status_code == status
     assert response.is_json and response.get_json()["error"]
+
+
+def test_no_cors_headers_without_origin(client, consent_body):
+    response = client.post("/api/v1/consents", json=consent_body)
+    assert "Access-Control-Allow-Origin" not in response.headers
