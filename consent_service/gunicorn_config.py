@@ -16,7 +16,12 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-# No query strings in the access log: a token may be passed as ?token=.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# No personal data in the access log: no client address (%(h)s), no user agent, no referrer, and
+# no query string (a token may be passed as ?token=). The ledger keeps only the truncated address.
+access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
+errorlog = "-"
+# The heartbeat file on tmpfs: a worker is never killed for a slow disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# X-Forwarded-* is trusted in one place only: the app's ProxyFix (PROXY_FIX_X_FOR), not gunicorn.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
