@@ -70,6 +70,26 @@ class ControllerSchema(_Strict):
     email = fields.Email(required=True)
 
 
+class NoticeSectionSchema(_Strict):
+    """A titled paragraph of the privacy notice, in every language."""
+
+    title = fields.Nested(TranslatedSchema, required=True)
+    text = fields.Nested(TranslatedSchema, required=True)
+
+
+class NoticeSchema(_Strict):
+    """The operator's facts for the privacy notice (``/privacy/<site>``), in every language."""
+
+    purposes = fields.List(fields.Nested(NoticeSectionSchema), required=True, validate=_NON_EMPTY)
+    data_subjects = fields.Nested(TranslatedSchema, required=True)
+    data_categories = fields.List(fields.Nested(TranslatedSchema), required=True, validate=_NON_EMPTY)
+    sources = fields.List(fields.Nested(TranslatedSchema), required=True, validate=_NON_EMPTY)
+    processors = fields.Nested(TranslatedSchema, required=True)
+    transfers = fields.Nested(TranslatedSchema, required=True)
+    storage = fields.Nested(TranslatedSchema, required=True)
+    complaint = fields.Nested(TranslatedSchema, required=True)
+
+
 class SiteSchema(_Strict):
     name = fields.String(required=True, validate=_NON_EMPTY)
     origins = fields.List(fields.String(validate=validate.Regexp(_ORIGIN)), required=True)
@@ -84,6 +104,7 @@ class SiteSchema(_Strict):
         required=True,
     )
     categories = fields.List(fields.Nested(CategorySchema), required=True)
+    notice = fields.Nested(NoticeSchema, metadata={"description": "Optional: the privacy notice's own facts."})
 
     @validates_schema
     def _complete(self, data, **kwargs):

@@ -1,0 +1,44 @@
+"""Proof of identity for the visitor's rights: a signed consent token for the consent id."""
+from dataclasses import dataclass
+
+from ..ledger import tokens
+from ..ledger.service import sites
+
+TOKEN_MAX = 1024
+# A token whose consent was given under an older notice still proves who owns the consent id.
+STILL_OWNER = ("outdated_policy",)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The visitor who holds a valid token for ``consent_id`` on ``site``."""
+
+    site: object
+    consent_id: str
+
+
+class NotProven(Exception):
+    """The token proves nobody: ``reason`` as in ``tokens.InvalidToken``."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def prove(token, expected_site=None):
+    """The owner that ``token`` proves, or raise NotProven.
+
+    The signature must be good and the consent not past its lifetime (an expired token does not
+    prove ownership: the visitor then uses the e-mail route). A token issued under an older policy
+    version still proves ownership.
+    """
+    if not token or len(token) > TOKEN_MAX:
+        raise NotProven("missing" if not token else "invalid_signature")
+    known = sites()
+    try:
+        state = tokens.read(token, known, expected_site)
+    except tokens.InvalidToken as error:
+        if error.reason not in STILL_OWNER:
+            raise NotProven(error.reason) from None
+        return Owner(known[error.payload["s"]], str(error.payload["i"]))
+    return Owner(known[state["site"]], str(state["consent_id"]))

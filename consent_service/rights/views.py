@@ -1,0 +1,140 @@
+"""The visitor's pages: the privacy notice with its cookie declaration, and "Your consent"."""
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+
+from ..ledger.service import sites
+from ..sites import LANGUAGES
+from . import consent_cookie, identity, service
+from .forms import ActionForm, EraseForm, TokenForm
+from .schemas import history_out
+from .translations import page_language, texts
+
+bp = Blueprint("rights", __name__)
+
+
+def _site(key):
+    site = sites().get(key)
+    if site is None:
+        abort(404)
+    return site
+
+
+def _my_site():
+    """``?site=``, or the only configured site when there is one."""
+    key = request.args.get("site")
+    if key is None and len(sites()) == 1:
+        key = next(iter(sites()))
+    return _site(key)
+
+
+def _page(template, site, language, links, status=200, **context):
+    response = make_response(render_template(
+        template, site=site, language=language, t=texts(language), bt=site.texts[language],
+        languages={code: texts(code)["language_name"] for code in LANGUAGES}, links=links, **context,
+    ), status)
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get("/privacy/<site_key>")
+def privacy(site_key):
+    """The site's privacy notice and cookie declaration, in ?lang=, the browser's language or the site's."""
+    site = _site(site_key)
+    language = page_language(site)
+    links = {code: url_for("rights.privacy", site_key=site.key, lang=code) for code in LANGUAGES}
+    providers = sorted({cookie["provider"] for category in site.categories if not category["required"]
+                        for cookie in category["cookies"]})
+    patterns = any(cookie["pattern"] for category in site.categories for cookie in category["cookies"])
+    return _page("rights/privacy.html", site, language, links,
+                 notice=site.extra.get("notice"), providers=providers, patterns=patterns)
+
+
+def _consent_page(site, language, token, message=None, status=200):
+    """'Your consent' for ``token``: its history and actions, or why it proves nothing."""
+    try:
+        owner = identity.prove(token, site.key)
+    except identity.NotProven as error:
+        owner, problem = None, error.reason
+    else:
+        problem = None
+    if owner is None and request.method == "POST":
+        status = 403
+    links = {code: url_for("rights.my_consent", site=site.key, lang=code) for code in LANGUAGES}
+    response = _page(
+        "rights/my_consent.html", site, language, links, status=status,
+        owner=owner, problem=problem, message=message, history=service.history(owner) if owner else None,
+        token_form=TokenForm(formdata=None), action_form=ActionForm(formdata=None, token=token),
+        erase_form=EraseForm(formdata=None, token=token),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    return response
+
+
+def _form_token(form):
+    """The token a posted form carries; 400 when its CSRF token is missing or wrong."""
+    form.validate()
+    if "csrf_token" in form.errors:
+        abort(400, "The form has expired or did not come from this site; reload the page and try again.")
+    return (form.token.data or "").strip() or None
+
+
+def _proven(form, site, language):
+    """The owner proven by a posted action form, or the page saying why not (403)."""
+    token = _form_token(form)
+    try:
+        return identity.prove(token, site.key), token
+    except identity.NotProven:
+        abort(_consent_page(site, language, token, status=403))
+
+
+@bp.route("/my-consent", methods=["GET", "POST"])
+def my_consent():
+    """The visitor's consent id and history, proven by the banner's cookie or a pasted token."""
+    site = _my_site()
+    language = page_language(site)
+    if request.method == "POST":
+        return _consent_page(site, language, _form_token(TokenForm()))
+    return _consent_page(site, language, consent_cookie.read_token(site))
+
+
+@bp.post("/my-consent/export")
+def export():
+    """The whole history as a JSON file to download (portability)."""
+    site = _my_site()
+    owner, _ = _proven(ActionForm(), site, page_language(site))
+    response = current_app.json.response(history_out.dump(service.history(owner)))
+    response.headers["Content-Disposition"] = f'attachment; filename="consent-{owner.consent_id}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/my-consent/withdraw")
+def withdraw():
+    """Withdraw the consent: a new ledger record, and the banner's cookie set to refuse at once."""
+    site = _my_site()
+    language = page_language(site)
+    owner, token = _proven(ActionForm(), site, language)
+    client = {"ip": request.remote_addr, "user_agent": request.headers.get("User-Agent"),
+              "gpc": request.headers.get("Sec-GPC", "").strip() == "1"}
+    body = service.withdraw(owner, language, url_for("rights.my_consent", _external=True), client)
+    response = _consent_page(site, language, body["token"] if body else token,
+                             message="withdrawn_done" if body else None)
+    if body:
+        consent_cookie.store(response, site, body)
+    return response
+
+
+@bp.post("/my-consent/erase")
+def erase():
+    """Erase the personal fields of the visitor's records and record it; the banner's cookie is cleared."""
+    site = _my_site()
+    language = page_language(site)
+    form = EraseForm()
+    owner, token = _proven(form, site, language)
+    if not form.confirm.data:
+        return _consent_page(site, language, token, message="erase_confirm_missing", status=422)
+    service.erase(owner, language)
+    response = _consent_page(site, language, token, message="erased_done")
+    consent_cookie.clear(response, site)
+    return response
