@@ -1,5 +1,8 @@
-"""The banner area. ``init_app`` registers its blueprints, commands and API documentation."""
+"""The banner area: the embeddable ``/banner.js`` and the demo page. ``init_app`` registers them."""
 
 
 def init_app(app):
     """Register this area with the app."""
+    from . import views
+
+    app.register_blueprint(views.bp)

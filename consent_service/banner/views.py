@@ -1,0 +1,53 @@
+"""The banner's routes: the one script a site embeds, and the demo page."""
+from flask import Blueprint, abort, current_app, render_template, request
+
+from ..ledger.service import sites
+from .assets import build_script
+
+bp = Blueprint("banner", __name__)
+CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=3600"
+JS_TYPE = "text/javascript; charset=utf-8"
+DEMO_SITE = "entrack"
+DEMO_LANGUAGES = (("fi", "Suomeksi"), ("sv", "På svenska"), ("en", "In English"))
+
+
+def _script(site_key):
+    """The built script for one site (``?site=``) or for every site, built once per process."""
+    cache = current_app.extensions.setdefault("consent_banner", {})
+    if site_key not in cache or current_app.debug:
+        chosen = sites() if site_key is None else {site_key: sites()[site_key]}
+        cache[site_key] = build_script(current_app.static_folder, chosen)
+    return cache[site_key]
+
+
+@bp.get("/banner.js")
+def script():
+    """All a first visit needs in one response: code, styles, texts and categories (gzip, ETag, cached)."""
+    site_key = request.args.get("site")
+    if site_key is not None and site_key not in sites():
+        abort(404)
+    built = _script(site_key)
+    use_gzip = "gzip" in request.accept_encodings
+    response = current_app.response_class(built.gzipped if use_gzip else built.body, content_type=JS_TYPE)
+    if use_gzip:
+        response.headers["Content-Encoding"] = "gzip"
+    response.set_etag(built.gzip_etag if use_gzip else built.etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.vary.add("Accept-Encoding")
+    return response.make_conditional(request)
+
+
+@bp.get("/demo")
+def demo():
+    """A marketing page of the demo site that embeds the banner and shows the consent state."""
+    site = sites()[DEMO_SITE]
+    lang = request.args.get("lang")
+    if lang not in dict(DEMO_LANGUAGES):
+        lang = None
+    script_tag = f'<script src="{request.host_url}banner.js" data-site="{site.key}"></script>'
+    return render_template(
+        "banner/demo.html", site=site, lang=lang, page_lang=lang or "en",
+        languages=DEMO_LANGUAGES, script_tag=script_tag,
+    )

@@ -1,0 +1,20 @@
+/*
+ * Consent banner: one IIFE, concatenated by webassets in the order of BANNER_JS
+ * (consent_service/banner/assets.py). No module syntax, no eval, no inline styles.
+ */
+(function (window, document) {
+  "use strict";
+
+  /**
+   * The compact configuration of the sites this response serves, filled in by the server.
+   * @typedef {{fi: string, sv: string, en: string}} Translated
+   * @typedef {[string, string, Translated, Translated, number]} CookieInfo name, provider, purpose, duration, pattern
+   * @typedef {{k: string, l: Translated, s: Translated, o: CookieInfo[]}} Category
+   * @typedef {{v: string, d: number, l: string, t: Object<string, Object<string, string>>, c: Category[]}} SiteConfig
+   * @type {Object<string, SiteConfig>}
+   */
+  var SITES = "__CONSENT_SITES__";
+  /** The banner's minified stylesheet, filled in by the server. */
+  var CSS = "__CONSENT_CSS__";
+  /** The script element that loaded the banner (read now: it is null once this script ends). */
+  var SCRIPT = document.currentScript;

@@ -1,0 +1,2 @@
+  boot();
+})(window, document);

@@ -1,0 +1,73 @@
+  /* storage: the first-party consent cookie and the localStorage queue; never throws. */
+
+  /** The names and raw values of this document's cookies, or none when they cannot be read. */
+  function readCookies() {
+    var found = {};
+    try {
+      document.cookie.split(";").forEach(function (pair) {
+        var at = pair.indexOf("=");
+        if (at > 0) found[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+      });
+    } catch (error) { /* cookies disabled: nothing stored */ }
+    return found;
+  }
+
+  /** Write one cookie string; a browser that refuses cookies is ignored. */
+  function writeCookie(text) {
+    try {
+      document.cookie = text;
+    } catch (error) { /* cookies disabled */ }
+  }
+
+  /** The stored choice from the consent cookie, or null when absent or unreadable. */
+  function loadChoice() {
+    try {
+      var stored = JSON.parse(decodeURIComponent(readCookies()["consent_" + state.key] || ""));
+      return stored && typeof stored === "object" && stored.c ? stored : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  /** Keep `stored` in the first-party cookie for the consent lifetime (SameSite=Lax, Secure on https). */
+  function saveChoice(stored) {
+    state.stored = stored;
+    writeCookie("consent_" + state.key + "=" + encodeURIComponent(JSON.stringify(stored)) +
+      "; Max-Age=" + state.site.d * 86400 + "; Path=/; SameSite=Lax" +
+      (location.protocol === "https:" ? "; Secure" : ""));
+  }
+
+  /** Delete cookie `name` on this host and on each parent domain. */
+  function deleteCookie(name) {
+    var expired = name + "=; Max-Age=0; Path=/";
+    var labels = location.hostname.split(".");
+    writeCookie(expired);
+    for (var i = 0; i < labels.length - 1; i++) {
+      writeCookie(expired + "; Domain=." + labels.slice(i).join("."));
+    }
+  }
+
+  /** The queue's localStorage key. */
+  function queueKey() {
+    return "consent_queue_" + state.key;
+  }
+
+  /** The queued decisions from localStorage, or the in-memory queue when storage is unavailable. */
+  function loadQueue() {
+    try {
+      var queue = JSON.parse(localStorage.getItem(queueKey()) || "[]");
+      return Array.isArray(queue) ? queue : [];
+    } catch (error) {
+      return state.queue;
+    }
+  }
+
+  /** Change the queue through `change(queue)`, re-reading storage first so that other tabs' items stay. */
+  function updateQueue(change) {
+    var queue = change(loadQueue());
+    state.queue = queue;
+    try {
+      if (queue.length) localStorage.setItem(queueKey(), JSON.stringify(queue));
+      else localStorage.removeItem(queueKey());
+    } catch (error) { /* storage full or blocked: the queue lives in memory */ }
+  }

@@ -1,0 +1,168 @@
+  /* ui: the DOM only, inside a shadow root; every text from configuration goes in as textContent. */
+
+  var ui = { root: null, banner: null, reopen: null, dialog: null };
+
+  /** A new element with class `name` and text `text` (as text, never markup), appended to `parent`. */
+  function el(tag, name, text, parent) {
+    var node = document.createElement(tag);
+    if (name) node.className = name;
+    if (text != null) node.textContent = text;
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  /** A button of the banner's one style. */
+  function button(text, parent, onClick) {
+    var node = el("button", "btn", text, parent);
+    node.type = "button";
+    node.addEventListener("click", onClick);
+    return node;
+  }
+
+  /** Adopt the stylesheet through CSSOM, which a strict style-src allows (a <style> is the old-browser path). */
+  function applyStyles(root) {
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (error) {
+      el("style", "", CSS, root);
+    }
+  }
+
+  /** The shadow root that keeps host CSS out and ours in; first in <body> for keyboard order, out of flow. */
+  function mountRoot() {
+    if (ui.root) return ui.root;
+    var host = document.createElement("consent-banner");
+    ui.root = host.attachShadow({ mode: "open" });
+    applyStyles(ui.root);
+    document.body.insertBefore(host, document.body.firstChild);
+    return ui.root;
+  }
+
+  /** The buttons Accept all, Reject all (and Settings) with the same look, size and order everywhere. */
+  function choiceButtons(parent, withSettings) {
+    var t = texts();
+    var row = el("div", "row", null, parent);
+    button(t.accept_all, row, function () { decide("accept"); });
+    button(t.reject_all, row, function () { decide("reject"); });
+    if (withSettings) button(t.settings, row, function () { openSettings(); });
+    else button(t.save, row, function () { decide("save"); });
+    return row;
+  }
+
+  /** The first layer: title, text, the GPC note and three equal buttons. */
+  function showBanner() {
+    var t = texts();
+    var box = ui.banner = el("section", "banner", null, mountRoot());
+    box.setAttribute("aria-labelledby", "cs-title");
+    box.setAttribute("data-cs", "banner");
+    el("h2", "title", t.title, box).id = "cs-title";
+    el("p", "", t.body, box);
+    if (state.gpc) el("p", "note", t.gpc_honoured, box);
+    choiceButtons(box, true);
+  }
+
+  /** The small floating button that reopens the settings. */
+  function showReopen() {
+    if (ui.reopen) return;
+    var aside = ui.reopen = el("aside", "reopen", null, mountRoot());
+    aside.setAttribute("aria-label", texts().reopen);
+    button(texts().reopen, aside, function () { openSettings(); }).setAttribute("data-cs", "reopen");
+  }
+
+  /** Remove the first layer, once the visitor has decided. */
+  function hideBanner() {
+    if (ui.banner) ui.banner.remove();
+    ui.banner = null;
+  }
+
+  /** One category: its switch (necessary on and locked), description and cookies. */
+  function categoryBlock(category, choice, parent) {
+    var t = texts();
+    var lang = state.lang;
+    var block = el("div", "cat", null, parent);
+    var label = el("label", "cat-head", null, block);
+    el("span", "cat-name", category.l[lang], label);
+    var input = el("input", "switch", null, label);
+    input.type = "checkbox";
+    input.name = category.k;
+    input.setAttribute("role", "switch");
+    input.checked = choice[category.k] === true;
+    if (category.k === "necessary") {
+      input.disabled = true;
+      el("span", "always", t.always_on, label);
+    }
+    el("p", "", category.s[lang], block);
+    if (!category.o.length) return;
+    var details = el("details", "", null, block);
+    el("summary", "", t.cookies + " (" + category.o.length + ")", details);
+    var list = el("ul", "", null, details);
+    category.o.forEach(function (info) {
+      var item = el("li", "", null, list);
+      el("code", "", info[0], item);
+      item.appendChild(document.createTextNode(" " + info[1] + ". " + info[2][lang] + " (" + info[3][lang] + ")"));
+    });
+  }
+
+  /** Links to the privacy notice and to the visitor's own consent page on the service. */
+  function links(parent) {
+    var t = texts();
+    var nav = el("p", "links", null, parent);
+    var privacy = el("a", "", t.privacy_link, nav);
+    privacy.href = state.origin + "/privacy/" + encodeURIComponent(state.key);
+    privacy.setAttribute("data-cs-link", "privacy");
+    var mine = el("a", "", t.my_consent_link, nav);
+    mine.href = state.origin + "/my-consent?site=" + encodeURIComponent(state.key);
+    mine.setAttribute("data-cs-link", "my-consent");
+  }
+
+  /** The visitor's consent id and date, once given. */
+  function receipt(parent) {
+    var stored = state.stored;
+    if (!stored || !stored.id || !isCurrent(stored)) return;
+    var t = texts();
+    var box = el("dl", "receipt", null, parent);
+    el("dt", "", t.consent_id, box);
+    el("dd", "", stored.id, box).setAttribute("data-cs", "consent-id");
+    el("dt", "", t.consent_date, box);
+    el("dd", "", new Date(stored.ts).toLocaleDateString(state.lang), box);
+  }
+
+  /** The modal settings dialog: focus moves in and stays, Esc closes, focus returns to the opener. */
+  function openSettings() {
+    if (ui.dialog) return;
+    var t = texts();
+    var opener = document.activeElement;
+    var choice = currentChoice();
+    var dialog = ui.dialog = el("dialog", "dialog", null, mountRoot());
+    dialog.setAttribute("aria-labelledby", "cs-settings-title");
+    dialog.setAttribute("data-cs", "settings");
+    var head = el("div", "dialog-head", null, dialog);
+    el("h2", "title", t.settings_title, head).id = "cs-settings-title";
+    button(t.close, head, function () { dialog.close(); }).className = "btn close";
+    if (state.gpc) el("p", "note", t.gpc_honoured, dialog);
+    state.site.c.forEach(function (category) { categoryBlock(category, choice, dialog); });
+    links(dialog);
+    receipt(dialog);
+    choiceButtons(dialog, false);
+    dialog.addEventListener("close", function () {
+      dialog.remove();
+      ui.dialog = null;
+      var back = opener && opener.isConnected ? opener : ui.reopen && ui.reopen.firstChild;
+      if (back && back.focus) back.focus();
+    });
+    dialog.showModal();
+  }
+
+  /** The switches' current positions in the open dialog. */
+  function dialogChoice() {
+    var choice = {};
+    ui.dialog.querySelectorAll("input").forEach(function (input) { choice[input.name] = input.checked; });
+    return choice;
+  }
+
+  /** Close the dialog if open. */
+  function closeSettings() {
+    if (ui.dialog) ui.dialog.close();
+  }
