@@ -3,3 +3,4 @@
 
 def init_app(app):
     """Register this area with the app."""
+    from . import models  # noqa: F401  (the tables, for Alembic)

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ..audit.models import PurgeCheckpoint
 from ..extensions import db
 from . import chain
 from .models import ChainHead, ConsentRecord
@@ -26,9 +27,14 @@ class ChainReport:
 def chain_start(site_key):
     """Where a site's chain starts: ``(seq, hash)`` before its first stored record.
 
-    Extended by retention (purge) to start after a signed checkpoint.
+    After a retention purge, that is the newest checkpoint: the seq and hash of the last purged record
+    (its signed statement is in ``purge_checkpoints``).
     """
-    return 0, chain.GENESIS_HASH
+    checkpoint = db.session.execute(
+        select(PurgeCheckpoint.seq, PurgeCheckpoint.record_hash).where(PurgeCheckpoint.site == site_key)
+        .order_by(PurgeCheckpoint.seq.desc()).limit(1)
+    ).first()
+    return (checkpoint.seq, checkpoint.record_hash) if checkpoint else (0, chain.GENESIS_HASH)
 
 
 def _records(site_key, after_seq):

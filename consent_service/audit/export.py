@@ -1,0 +1,109 @@
+"""The consent-proof CSV: the records of a filter, in chain order, streamed in constant memory.
+
+Every cell is rendered as text by the database itself (the same text ``ledger.chain.text`` gives and
+hashes), neutralised there too, so that Python only hands rows to ``csv.writer``.
+"""
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, case, func, literal, select, type_coerce
+
+from ..extensions import db
+from ..ledger import chain
+from ..ledger.models import ConsentRecord
+from ..verify import COLUMNS, FORMULA_STARTS
+
+BATCH = 2000
+TIME_COLUMNS = {"recorded_at"}
+FLAG_COLUMNS = {"necessary", "analytics", "marketing", "gpc"}
+NUMBER_COLUMNS = {"seq"}
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which records an export holds: sites, a time range and optionally one consent id or action."""
+
+    sites: tuple
+    start: datetime | None = None
+    end: datetime | None = None
+    end_inclusive: bool = False
+    consent_id: str | None = None
+    action: str | None = None
+
+    def conditions(self):
+        yield ConsentRecord.site.in_(self.sites)
+        if self.start is not None:
+            yield ConsentRecord.recorded_at >= self.start
+        if self.end is not None:
+            yield ConsentRecord.recorded_at <= self.end if self.end_inclusive else ConsentRecord.recorded_at < self.end
+        if self.consent_id is not None:
+            yield ConsentRecord.consent_id == self.consent_id
+        if self.action is not None:
+            yield ConsentRecord.action == self.action
+
+    @property
+    def is_whole_chain(self):
+        return self.start is None and self.end is None and self.consent_id is None and self.action is None
+
+    def for_log(self):
+        """The filter as the export log keeps it."""
+        values = {"site": list(self.sites), "from": self.start, "to": self.end, "to_inclusive": self.end_inclusive,
+                  "consent_id": self.consent_id, "action": self.action}
+        return {key: chain.text(value) if isinstance(value, datetime) else value
+                for key, value in values.items() if value is not None}
+
+
+def _as_text(name, dialect):
+    """The column ``name`` as the text ``chain.text`` gives, computed by the database."""
+    column = getattr(ConsentRecord, name)
+    if name in FLAG_COLUMNS:
+        return case((column, literal("true")), else_=literal("false"))
+    if name in NUMBER_COLUMNS:
+        return column.cast(String)
+    if name in TIME_COLUMNS:
+        if dialect == "postgresql":
+            return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"', type_=String)
+        # SQLAlchemy keeps SQLite times as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
+        return type_coerce(func.replace(type_coerce(column, String), " ", "T"), String) + "Z"
+    return type_coerce(column, String)
+
+
+def _neutralised(expression):
+    """The cell with one ``'`` in front when it starts with a character in FORMULA_STARTS."""
+    return case((func.substr(expression, 1, 1).in_(FORMULA_STARTS), literal("'") + expression),
+                else_=expression)
+
+
+def statement(export_filter, dialect):
+    """The SELECT of an export: one text cell per column of COLUMNS, in chain order."""
+    cells = [_neutralised(_as_text(name, dialect)).label(name) for name in COLUMNS]
+    return (select(*cells).where(*export_filter.conditions())
+            .order_by(ConsentRecord.site, ConsentRecord.seq))
+
+
+def count(export_filter):
+    """How many records the filter holds."""
+    return db.session.scalar(select(func.count()).select_from(ConsentRecord).where(*export_filter.conditions()))
+
+
+def row_batches(export_filter, batch=BATCH):
+    """Lists of at most ``batch`` rows (tuples of text), from a server-side cursor where there is one."""
+    query = statement(export_filter, db.session.get_bind().dialect.name)
+    result = db.session.execute(query.execution_options(stream_results=True, yield_per=batch))
+    for rows in result.partitions():
+        yield rows
+
+
+def csv_chunks(export_filter):
+    """The CSV file as UTF-8 chunks of about one batch each: a header, then the rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for rows in row_batches(export_filter):
+        writer.writerows(rows)
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")

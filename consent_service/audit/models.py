@@ -1,0 +1,65 @@
+"""Tables of the audit area: auditor accounts, the log of their exports, purge checkpoints."""
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..ledger.models import BigId
+
+
+class Auditor(db.Model):
+    """Someone who may read consent proof: only the hash of their token is kept."""
+
+    __tablename__ = "auditors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Space-separated site keys the auditor may read; NULL means every site.
+    sites: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def site_keys(self):
+        """The sites this auditor may read, or None for every site."""
+        return tuple(self.sites.split()) if self.sites else None
+
+    def may_read(self, site_key):
+        return self.site_keys is None or site_key in self.site_keys
+
+
+class AuditExport(db.Model):
+    """One export or look-up by an auditor: who, when, what and which filter."""
+
+    __tablename__ = "audit_exports"
+    __table_args__ = (Index("ix_audit_exports_auditor_id_at", "auditor_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    auditor_id: Mapped[int | None] = mapped_column(ForeignKey("auditors.id"))
+    # The auditor's name, or "cli:<user>" for `flask consent export`.
+    who: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))
+    # The filter as JSON, e.g. {"site": ["entrack"], "from": "2026-11-01T00:00:00.000000Z"}.
+    filter: Mapped[str] = mapped_column(Text)
+
+
+class PurgeCheckpoint(db.Model):
+    """The last record of a purged prefix of a site's chain: what remains verifies from here."""
+
+    __tablename__ = "purge_checkpoints"
+    __table_args__ = (Index("uq_purge_checkpoints_site_seq", "site", "seq", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    last_recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    purged_count: Mapped[int] = mapped_column(BigInteger)
+    purged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The signed statement (canonical JSON), its Ed25519 signature (base64) and the key's id.
+    payload: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(100))
+    key_id: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,66 @@
+"""What proves consent beyond the CSV: one visitor's history, and a site's signed chain head."""
+from sqlalchemy import select
+
+from ..errors import ApiError
+from ..extensions import db
+from ..ledger import chain
+from ..ledger.models import ChainHead, ConsentRecord
+from ..ledger.verification import chain_start
+from . import signing
+from .models import PurgeCheckpoint
+
+
+def history(consent_id, site_keys):
+    """Every record of ``consent_id`` in the given sites, oldest first, each with its own hash checked."""
+    statement = (select(ConsentRecord)
+                 .where(ConsentRecord.consent_id == consent_id, ConsentRecord.site.in_(site_keys))
+                 .order_by(ConsentRecord.site, ConsentRecord.seq))
+    records = []
+    for record in db.session.scalars(statement):
+        values = record.as_chain_dict()
+        try:
+            chain.check_record(values, record.seq, record.prev_hash)
+            verifies = True
+        except chain.ChainBreak:
+            verifies = False
+        values.pop("id")
+        records.append({**values, "recorded_at": chain.text(record.recorded_at), "hash_verifies": verifies})
+    return records
+
+
+def _hash_at(site_key, seq, start, head):
+    if seq == start[0]:
+        return start[1]
+    if seq == head[0]:
+        return head[1]
+    if not start[0] < seq < head[0]:
+        raise ApiError(404, f"Site {site_key!r} has no record at seq {seq}: its stored chain runs "
+                            f"from seq {start[0] + 1} to {head[0]}.")
+    return db.session.scalar(select(ConsentRecord.record_hash)
+                             .where(ConsentRecord.site == site_key, ConsentRecord.seq == seq))
+
+
+def latest_checkpoint(site_key):
+    """The newest purge checkpoint of a site, or None."""
+    return db.session.scalar(select(PurgeCheckpoint).where(PurgeCheckpoint.site == site_key)
+                             .order_by(PurgeCheckpoint.seq.desc()).limit(1))
+
+
+def chain_head(site_key, seq=None):
+    """The site's head (or the hash at ``seq``), signed, with where the stored chain starts."""
+    start = chain_start(site_key)
+    row = db.session.get(ChainHead, site_key)
+    head = (row.seq, row.head_hash) if row else start
+    seq = head[0] if seq is None else seq
+    statement = {"statement": "consent-chain-head", "site": site_key, "seq": seq,
+                 "head_hash": _hash_at(site_key, seq, start, head), "start_seq": start[0], "start_hash": start[1]}
+    checkpoint = latest_checkpoint(site_key)
+    return {
+        **{key: statement[key] for key in ("site", "seq", "head_hash", "start_seq", "start_hash")},
+        "signed": signing.sign(statement),
+        "checkpoint": None if checkpoint is None else {
+            "algorithm": "Ed25519", "key_id": checkpoint.key_id,
+            "payload": checkpoint.payload, "signature": checkpoint.signature,
+        },
+        "public_key": signing.public_key_info()["public_key"],
+    }

@@ -1,0 +1,135 @@
+"""Query parameters and JSON answers of the audit API."""
+from datetime import date, datetime, time, timedelta, timezone
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..ledger.schemas import ACTIONS
+
+RECORD_ACTIONS = (*ACTIONS, "erase")
+
+
+class Moment(fields.Field):
+    """A date (``2026-11-01``) or an ISO 8601 date and time; naive times are UTC.
+
+    Loads to ``(datetime, is_date)`` so that ``to=2026-11-30`` can mean the whole of that day.
+    """
+
+    default_error_messages = {"invalid": "Not a date (YYYY-MM-DD) or an ISO 8601 date and time."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            if len(value) == 10:
+                return datetime.combine(date.fromisoformat(value), time(), timezone.utc), True
+            moment = datetime.fromisoformat(value.replace("z", "Z"))
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc), False
+
+
+class _Query(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class RangeQuerySchema(_Query):
+    """A site and a time range (``from`` inclusive; ``to`` inclusive, a date meaning its whole day)."""
+
+    site = fields.String(validate=validate.Length(1, 40))
+    from_ = Moment(data_key="from")
+    to = Moment()
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if "from_" in data and "to" in data and data["from_"][0] > data["to"][0]:
+            raise ValidationError("'from' is after 'to'.", "from")
+
+def time_bounds(data):
+    """``(start, end, end_inclusive)`` of a loaded range query; start and end None where open."""
+    start = data["from_"][0] if "from_" in data else None
+    if "to" not in data:
+        return start, None, False
+    moment, is_date = data["to"]
+    return (start, moment + timedelta(days=1), False) if is_date else (start, moment, True)
+
+
+class ExportQuerySchema(RangeQuerySchema):
+    """The filter of a consent-proof CSV export."""
+
+    consent_id = fields.UUID()
+    action = fields.String(validate=validate.OneOf(RECORD_ACTIONS))
+
+
+class ChainHeadQuerySchema(_Query):
+    site = fields.String(required=True, validate=validate.Length(1, 40))
+    seq = fields.Integer(strict=False, validate=validate.Range(min=0),
+                         metadata={"description": "Sign the hash at this seq (default: the current head)."})
+
+
+class RecordSchema(Schema):
+    """One stored record, every value as its text in the CSV."""
+
+    seq = fields.Integer(required=True)
+    consent_id = fields.String(required=True)
+    recorded_at = fields.String(required=True)
+    site = fields.String(required=True)
+    action = fields.String(required=True)
+    necessary = fields.Boolean(required=True)
+    analytics = fields.Boolean(required=True)
+    marketing = fields.Boolean(required=True)
+    policy_version = fields.String(required=True)
+    language = fields.String(required=True)
+    page_url = fields.String(allow_none=True)
+    ip_prefix = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    gpc = fields.Boolean(required=True)
+    record_hash = fields.String(required=True)
+    prev_hash = fields.String(required=True)
+    pii_salt = fields.String(allow_none=True)
+    pii_digest = fields.String(required=True)
+    hash_verifies = fields.Boolean(required=True, metadata={"description": "The record's own hash checks."})
+
+
+class ConsentHistorySchema(Schema):
+    """Every stored record of one consent id, oldest first."""
+
+    consent_id = fields.String(required=True)
+    records = fields.List(fields.Nested(RecordSchema), required=True)
+
+
+class SignedSchema(Schema):
+    algorithm = fields.String(required=True, metadata={"enum": ["Ed25519"]})
+    key_id = fields.String(required=True)
+    payload = fields.String(required=True, metadata={"description": "The exact UTF-8 text signed (JSON)."})
+    signature = fields.String(required=True, metadata={"description": "Base64 Ed25519 signature of payload."})
+
+
+class ChainHeadSchema(Schema):
+    """A site's chain head, signed; with the signed purge checkpoint it starts after, if any."""
+
+    site = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    head_hash = fields.String(required=True)
+    start_seq = fields.Integer(required=True)
+    start_hash = fields.String(required=True)
+    signed = fields.Nested(SignedSchema, required=True)
+    checkpoint = fields.Nested(SignedSchema, allow_none=True)
+    public_key = fields.String(required=True, metadata={"description": "Compare with the published key."})
+
+
+class PublicKeySchema(Schema):
+    algorithm = fields.String(required=True)
+    key_id = fields.String(required=True)
+    public_key = fields.String(required=True)
+    pem = fields.String(required=True)
+
+
+export_query = ExportQuerySchema()
+range_query = RangeQuerySchema()
+chain_head_query = ChainHeadQuerySchema()
+history_out = ConsentHistorySchema()
+chain_head_out = ChainHeadSchema()
+public_key_out = PublicKeySchema()

@@ -1,0 +1,286 @@
+"""The consent-proof CSV file: its columns, the formula-neutralising rule and the offline verifier.
+
+    python -m consent_service.verify consents.csv [--complete] [--head head.json --public-key KEY]
+
+Only the standard library is used, and ``consent_service/ledger/chain.py`` for the hashes: an auditor
+can also copy this file and ``ledger/chain.py`` and run ``python verify.py consents.csv``.
+Exit status: 0 the file verifies, 1 a row (named) or the signed head does not, 2 unusable input.
+"""
+import argparse
+import base64
+import csv
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+
+try:
+    from .ledger import chain
+except ImportError:  # run as a plain script, outside the package
+    import importlib.util
+    from pathlib import Path
+
+    _here = Path(__file__).resolve().parent
+    _path = next(p for p in (_here / "ledger" / "chain.py", _here / "chain.py") if p.exists())
+    _spec = importlib.util.spec_from_file_location("chain", _path)
+    chain = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(chain)
+
+COLUMNS = (
+    "seq", "consent_id", "recorded_at", "site", "action", "necessary", "analytics", "marketing",
+    "policy_version", "language", "page_url", "ip_prefix", "user_agent", "gpc", "record_hash", "prev_hash",
+    "pii_salt", "pii_digest",
+)
+# A spreadsheet runs a cell starting with one of these as a formula. Such a cell gets one leading "'";
+# so does a cell that already starts with "'", so that removing exactly one "'" always restores it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def neutralise(cell):
+    """The cell as written to the file: ``'`` in front of anything a spreadsheet would run."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def restore(cell):
+    """The cell as hashed: the inverse of ``neutralise``."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+class FileBreak(Exception):
+    """The first row (or the signed head) that does not verify."""
+
+
+@dataclass
+class SiteRun:
+    """What the file holds of one site's chain."""
+
+    site: str
+    rows: int
+    first_seq: int
+    first_prev: str
+    last_seq: int
+    last_hash: str
+    gaps: int = 0
+
+    @property
+    def from_genesis(self):
+        return self.first_seq == 1
+
+    def describe(self):
+        start = ("from the genesis" if self.from_genesis else
+                 f"starting after seq {self.first_seq - 1} (prev_hash {self.first_prev})")
+        if self.gaps:
+            return (f"site {self.site}: {self.rows} rows, seq {self.first_seq}..{self.last_seq} with {self.gaps} "
+                    "gaps (a filtered export): links checked between consecutive rows only")
+        return (f"site {self.site}: {self.rows} rows, one unbroken chain {start}, "
+                f"head seq {self.last_seq} {self.last_hash}")
+
+
+def _link(run, seq, prev_hash):
+    """The prev_hash this row must carry, or its own when the file cannot know (first row, or a gap)."""
+    if run is None:
+        return chain.GENESIS_HASH if seq == 1 else prev_hash
+    if seq <= run.last_seq:
+        raise chain.ChainBreak({"seq": seq}, f"out of chain order after seq {run.last_seq}: rows reordered or repeated")
+    return run.last_hash if seq == run.last_seq + 1 else prev_hash
+
+
+def _check_row(number, cells, runs, wanted):
+    record = dict(zip(COLUMNS, map(restore, cells)))
+    try:
+        seq = int(record["seq"])
+        run = runs.get(record["site"])
+        chain.check_record(record, seq, _link(run, seq, record["prev_hash"]))
+    except ValueError:
+        raise FileBreak(f"row {number}: seq {record['seq']!r} is not a number") from None
+    except chain.ChainBreak as error:
+        raise FileBreak(f"row {number} (seq {record['seq']}, consent_id {record['consent_id']}): "
+                        f"{error.reason}") from None
+    if run is None:
+        runs[record["site"]] = SiteRun(record["site"], 1, seq, record["prev_hash"], seq, record["record_hash"])
+    else:
+        run.gaps += seq != run.last_seq + 1
+        run.rows += 1
+        run.last_seq, run.last_hash = seq, record["record_hash"]
+    if (record["site"], seq) in wanted:
+        wanted[record["site"], seq] = (number, record["record_hash"])
+
+
+def verify_rows(rows, wanted=None):
+    """Check every row of an opened CSV (header first); return ``{site: SiteRun}`` or raise FileBreak.
+
+    ``wanted`` maps ``(site, seq)`` to None; the row number and hash found for each are filled in.
+    """
+    header = next(rows, None)
+    if header is None:
+        raise FileBreak("the file is empty")
+    header = [restore(name) for name in header]
+    order = [header.index(name) for name in COLUMNS if name in header]
+    missing = [name for name in COLUMNS if name not in header]
+    if missing:
+        raise FileBreak(f"the header lacks the columns {', '.join(missing)}")
+    runs, wanted = {}, wanted if wanted is not None else {}
+    for number, cells in enumerate(rows, start=2):
+        if len(cells) != len(header):
+            raise FileBreak(f"row {number}: {len(cells)} cells where the header has {len(header)}")
+        _check_row(number, [cells[index] for index in order], runs, wanted)
+    return runs
+
+
+def check_head(signed_head, public_key, runs, found):
+    """Check the service's signed chain head against the file; return a line saying what was proved."""
+    signed = signed_head.get("signed", signed_head)
+    try:
+        key = decode_public_key(public_key)
+        good = ed25519_verify(key, signed["payload"].encode("utf-8"), base64.b64decode(signed["signature"]))
+        statement = json.loads(signed["payload"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise FileBreak(f"the signed head is not usable: {error}") from None
+    if not good:
+        raise FileBreak("the chain head's signature does not verify with this public key")
+    site, seq = statement["site"], statement["seq"]
+    run = runs.get(site)
+    if run is None:
+        raise FileBreak(f"the file has no rows of site {site}, whose head is signed")
+    if found.get((site, seq)) is None:
+        raise FileBreak(f"the file has no row of site {site} at the signed head's seq {seq} "
+                        f"(the file covers seq {run.first_seq}..{run.last_seq})")
+    number, record_hash = found[site, seq]
+    if record_hash != statement["head_hash"]:
+        raise FileBreak(f"row {number} (seq {seq}): its hash differs from the signed head {statement['head_hash']}")
+    if run.gaps or (run.first_seq - 1, run.first_prev) != (statement["start_seq"], statement["start_hash"]):
+        raise FileBreak(f"site {site}: the file is not the whole chain from seq {statement['start_seq'] + 1} "
+                        "(a filtered export?), so it cannot be compared with the signed head")
+    return (f"signed head: signature OK (key {key_id(key)}), the file's chain of site {site} runs from "
+            f"seq {statement['start_seq'] + 1} to the signed head seq {seq} {statement['head_hash']}")
+
+
+def key_id(raw_public_key):
+    """The short name of a public key: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(raw_public_key).hexdigest()[:16]
+
+
+def decode_public_key(text):
+    """A raw 32-byte Ed25519 public key from base64 or from a PEM (SubjectPublicKeyInfo) block."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("-----")]
+    raw = base64.b64decode("".join(lines), validate=False)
+    raw = raw[-32:] if len(raw) == 44 else raw  # the DER wrapper of an Ed25519 key is 12 bytes
+    if len(raw) != 32:
+        raise ValueError("an Ed25519 public key has 32 bytes")
+    return raw
+
+
+# Ed25519 signature verification (RFC 8032, section 5.1.7) with Python's integers.
+_P = 2 ** 255 - 19
+_L = 2 ** 252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _x_from_y(y, sign):
+    xx = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
+    x = pow(xx, (_P + 3) // 8, _P)
+    if (x * x - xx) % _P:
+        x = x * _SQRT_M1 % _P
+    if (x * x - xx) % _P or (x == 0 and sign):
+        return None
+    return _P - x if x & 1 != sign else x
+
+
+def _point(encoded):
+    y = int.from_bytes(encoded, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = _x_from_y(y, sign) if y < _P else None
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+def _add(a, b):
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    e, f = (y1 - x1) * (y2 - x2) % _P, (y1 + x1) * (y2 + x2) % _P
+    c, d = t1 * 2 * _D * t2 % _P, z1 * 2 * z2 % _P
+    e, f, g, h = f - e, d - c, d + c, f + e
+    return e * f % _P, g * h % _P, f * g % _P, e * h % _P
+
+
+def _times(n, point):
+    result = (0, 1, 1, 0)
+    while n:
+        if n & 1:
+            result = _add(result, point)
+        point, n = _add(point, point), n >> 1
+    return result
+
+
+def _same(a, b):
+    return (a[0] * b[2] - b[0] * a[2]) % _P == 0 and (a[1] * b[2] - b[1] * a[2]) % _P == 0
+
+
+_BASE = _point((4 * pow(5, _P - 2, _P) % _P).to_bytes(32, "little"))
+
+
+def ed25519_verify(public_key, message, signature):
+    """True when ``signature`` (64 bytes) is the Ed25519 signature of ``message`` by ``public_key``."""
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    a, r = _point(public_key), _point(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= _L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % _L
+    return _same(_times(s, _BASE), _add(r, _times(h, a)))
+
+
+def verify_file(path, complete=False, signed_head=None, public_key=None, out=print):
+    """Verify one CSV file; print what was proved; return the exit status."""
+    wanted = {}
+    if signed_head is not None:
+        statement = json.loads(signed_head.get("signed", signed_head)["payload"])
+        wanted[statement["site"], statement["seq"]] = None
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            runs = verify_rows(csv.reader(file), wanted)
+        out(f"{path}: {sum(run.rows for run in runs.values())} rows, every row's hash verifies")
+        for run in runs.values():
+            out(run.describe())
+        if complete and any(run.gaps or not run.from_genesis for run in runs.values()) and signed_head is None:
+            raise FileBreak("--complete: the file is not every site's whole chain from the genesis")
+        if signed_head is not None:
+            out(check_head(signed_head, public_key, runs, wanted))
+    except FileBreak as error:
+        out(f"BROKEN: {error}")
+        return 1
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        out(f"cannot read {path}: {error}")
+        return 2
+    out("OK")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m consent_service.verify", description=__doc__.split("\n")[0])
+    parser.add_argument("file", help="the consent-proof CSV file")
+    parser.add_argument("--complete", action="store_true",
+                        help="also require each site's whole chain from the genesis (exit 1 otherwise)")
+    parser.add_argument("--head", help="a JSON file saved from /audit/chain-head, compared with the file")
+    parser.add_argument("--public-key", help="the service's published Ed25519 public key (base64, or a PEM file)")
+    args = parser.parse_args(argv)
+    signed_head = public_key = None
+    if args.head:
+        if not args.public_key:
+            parser.error("--head needs --public-key: the published key, not the one inside the head")
+        try:
+            with open(args.head, encoding="utf-8") as file:
+                signed_head = json.load(file)
+            public_key = args.public_key
+            if os.path.isfile(public_key):
+                with open(public_key, encoding="ascii") as file:
+                    public_key = file.read()
+        except (OSError, ValueError) as error:
+            parser.exit(2, f"cannot read the signed head or key: {error}\n")
+    return verify_file(args.file, args.complete, signed_head, public_key)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
