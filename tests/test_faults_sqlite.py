@@ -1,0 +1,95 @@
+"""SQLite lock contention: a writer waits for the lock; past the busy timeout the visitor gets a 503
+with Retry-After, never a 500 or the database's own message. Always on an SQLite file of its own.
+"""
+import sqlite3
+import threading
+import time
+
+import pytest
+from flask_migrate import upgrade
+
+from consent_service import create_app
+from consent_service.extensions import db
+
+from .conftest import TEST_SECRET
+
+
+@pytest.fixture
+def sqlite_app(tmp_path, monkeypatch):
+    def make(busy_timeout):
+        monkeypatch.setenv("SQLITE_BUSY_TIMEOUT", str(busy_timeout))
+        app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "RATELIMIT_CONSENT": "1000 per minute",
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'consent.sqlite3'}"})
+        with app.app_context():
+            upgrade()
+        apps.append(app)
+        return app
+
+    apps = []
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def hold_write_lock(path, seconds):
+    """Another process's writer: holds SQLite's write lock for ``seconds`` in a thread."""
+    locked = threading.Event()
+
+    def holder():
+        connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            locked.set()
+            time.sleep(seconds)
+            connection.execute("ROLLBACK")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    locked.wait(5)
+    return thread
+
+
+def test_writer_waits_for_the_lock(sqlite_app, tmp_path, consent_body):
+    client = sqlite_app(busy_timeout=10).test_client()
+    holder = hold_write_lock(tmp_path / "consent.sqlite3", 1.0)
+    started = time.monotonic()
+    response = client.post("/api/v1/consents", json=consent_body)
+    holder.join()
+    assert response.status_code == 201
+    assert time.monotonic() - started >= 0.8
+
+
+def test_lock_past_busy_timeout_is_503_with_retry_after(sqlite_app, tmp_path, consent_body):
+    client = sqlite_app(busy_timeout=0.3).test_client()
+    holder = hold_write_lock(tmp_path / "consent.sqlite3", 2.0)
+    started = time.monotonic()
+    response = client.post("/api/v1/consents", json=consent_body)
+    elapsed = time.monotonic() - started
+    holder.join()
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.get_json() == {"error": "The consent store is briefly unavailable; retry shortly."}
+    assert elapsed < 2
+    assert client.post("/api/v1/consents", json=consent_body).status_code == 201
+    assert client.get("/api/v1/consent-state").status_code == 200
+
+
+def test_concurrent_writers_in_threads_all_succeed(sqlite_app, consent_body):
+    app = sqlite_app(busy_timeout=15)
+    statuses = []
+
+    def visitor():
+        client = app.test_client()
+        for _ in range(10):
+            statuses.append(client.post("/api/v1/consents", json=consent_body).status_code)
+
+    threads = [threading.Thread(target=visitor) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == [201] * 80
