@@ -1,0 +1,108 @@
+"""The auditors' HTTP API: thin views that check who asks, parse the query, call the service."""
+import uuid
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
+from marshmallow import ValidationError
+
+from ..errors import ApiError
+from . import export, proof, service, signing, stats
+from .schemas import chain_head_out, chain_head_query, export_query, history_out, public_key_out, range_query, time_bounds
+
+bp = Blueprint("audit_api", __name__, url_prefix="/audit")
+
+
+def load_query(schema):
+    """The query string through ``schema``; a 400 naming each bad parameter."""
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as error:
+        details = "; ".join(f"{name}: {' '.join(map(str, problems))}" for name, problems in error.messages.items())
+        raise ApiError(400, f"Bad query parameters ({details})", error.messages) from None
+
+
+def export_filter(auditor, query):
+    """The filter of an export from a loaded query, limited to the sites the auditor may see."""
+    start, end, end_inclusive = time_bounds(query)
+    return export.ExportFilter(
+        sites=service.readable_sites(auditor, query.get("site")), start=start, end=end,
+        end_inclusive=end_inclusive, consent_id=str(query["consent_id"]) if "consent_id" in query else None,
+        action=query.get("action"),
+    )
+
+
+def csv_response(chunks, name):
+    """A streamed CSV download."""
+    response = Response(chunks, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _stamp():
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+@bp.get("/consents.csv")
+def consents_csv():
+    """The consent-proof CSV of the filter, in chain order, streamed; the export is logged first."""
+    auditor = service.current_auditor()
+    selected = export_filter(auditor, load_query(export_query))
+    service.log_access(auditor, "csv", selected.for_log())
+    name = f"consents-{'-'.join(selected.sites) or 'none'}-{_stamp()}.csv"
+    return csv_response(stream_with_context(export.csv_chunks(selected)), name)
+
+
+@bp.get("/consents/<consent_id>")
+def consent_history(consent_id):
+    """Every record of one consent id in the sites the auditor may see, as JSON; the look-up is logged."""
+    auditor = service.current_auditor()
+    try:
+        consent_id = str(uuid.UUID(consent_id))
+    except ValueError:
+        raise ApiError(400, f"{consent_id!r} is not a consent id (a UUID).") from None
+    records = proof.history(consent_id, service.readable_sites(auditor))
+    if not records:
+        raise ApiError(404, f"No consent {consent_id} is recorded in a site you may see.")
+    service.log_access(auditor, "history", {"consent_id": consent_id})
+    return jsonify(history_out.dump({"consent_id": consent_id, "records": records}))
+
+
+@bp.get("/chain-head")
+def chain_head():
+    """The site's chain head (or the hash at ``seq``), signed with the service's Ed25519 key."""
+    auditor = service.current_auditor()
+    query = load_query(chain_head_query)
+    [site] = service.readable_sites(auditor, query["site"])
+    response = jsonify(chain_head_out.dump(proof.chain_head(site, query.get("seq"))))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/signing-key")
+def signing_key():
+    """The public key that checks chain heads and purge checkpoints (public; publish it elsewhere too)."""
+    return jsonify(public_key_out.dump(signing.public_key_info()))
+
+
+def _stats_days():
+    auditor = service.current_auditor()
+    query = load_query(range_query)
+    sites = service.readable_sites(auditor, query.get("site"))
+    start, end = stats.default_range(*time_bounds(query)[:2])
+    return sites, stats.daily(sites, start, end, time_bounds(query)[2])
+
+
+@bp.get("/stats.csv")
+def stats_csv():
+    """Per UTC day: the number of decisions, the shares of each decision and of each category granted."""
+    sites, days = _stats_days()
+    return csv_response(stats.as_csv(days), f"consent-stats-{'-'.join(sites) or 'none'}-{_stamp()}.csv")
+
+
+@bp.get("/stats.svg")
+def stats_svg():
+    """The same statistics as a chart."""
+    sites, days = _stats_days()
+    body = render_template("audit/stats.svg", chart=stats.chart(days), chart_sites=sites)
+    return Response(body, mimetype="image/svg+xml")

@@ -1,0 +1,150 @@
+"""Commands: ``flask --app wsgi auditor ...`` and ``consent purge`` / ``consent export``."""
+import csv
+import getpass
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from marshmallow import ValidationError
+
+from ..cli import consent_cli
+from ..errors import ApiError
+from ..verify import COLUMNS
+from . import export, retention, service, signing
+from .schemas import RECORD_ACTIONS, range_query, time_bounds
+
+auditor_cli = AppGroup("auditor", help="Auditor accounts: read-only access to consent proof.")
+
+
+def _site_option(name="site_keys", **kwargs):
+    return click.option("--site", name, multiple=True, help="A site key (repeatable).", **kwargs)
+
+
+def _check_sites(site_keys):
+    known = current_app.extensions["consent_sites"]
+    unknown = [key for key in site_keys if key not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown site {', '.join(unknown)}", param_hint="--site")
+    return list(site_keys) or list(known)
+
+
+@auditor_cli.command("create")
+@click.argument("name")
+@_site_option()
+def create_command(name, site_keys):
+    """Create auditor NAME (every site, or only --site ones); print the token once, on the last line."""
+    try:
+        auditor, token = service.create_auditor(name, site_keys)
+    except service.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Auditor {auditor.name} created for {', '.join(auditor.site_keys or ['every site'])}.", err=True)
+    click.echo("Give them this token now: only its hash is stored, it cannot be shown again.", err=True)
+    click.echo(token)
+
+
+@auditor_cli.command("list")
+def list_command():
+    """List accounts: name, sites, created, revoked, number of exports and the last one."""
+    rows = service.list_auditors()
+    if not rows:
+        click.echo("No auditors. Create one with: flask --app wsgi auditor create NAME [--site KEY]")
+    for auditor, count, last in rows:
+        state = f"revoked {auditor.revoked_at:%Y-%m-%d %H:%M}" if auditor.revoked_at else "active"
+        click.echo(f"{auditor.name}\t{' '.join(auditor.site_keys or ['*'])}\tcreated {auditor.created_at:%Y-%m-%d %H:%M}"
+                   f"\t{state}\t{count or 0} exports" + (f", last {last:%Y-%m-%d %H:%M}" if last else ""))
+
+
+@auditor_cli.command("revoke")
+@click.argument("name")
+def revoke_command(name):
+    """Revoke auditor NAME's token at once (the account and its log stay)."""
+    try:
+        service.revoke_auditor(name)
+    except service.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Auditor {name} revoked.")
+
+
+@auditor_cli.command("log")
+@click.option("--name", help="Only this auditor (or cli:USER).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+def log_command(name, limit):
+    """The newest logged exports and look-ups: when, who, what, which filter."""
+    for entry in service.export_log(name, limit):
+        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S}\t{entry.who}\t{entry.kind}\t{entry.filter}")
+
+
+@auditor_cli.command("signing-key")
+@click.option("--generate", is_flag=True, help="Print a new private key for AUDIT_SIGNING_KEY.")
+def signing_key_command(generate):
+    """Print the public key to publish (or, with --generate, a new private key to configure)."""
+    if generate:
+        click.echo("Set AUDIT_SIGNING_KEY to this value and keep it secret:", err=True)
+        click.echo(signing.new_key_text())
+        return
+    try:
+        info = signing.public_key_info()
+    except ApiError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Ed25519 public key {info['key_id']} (publish it where auditors can find it):")
+    click.echo(info["public_key"])
+    click.echo(info["pem"], nl=False)
+
+
+@consent_cli.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(1), help="Days (default: each site's retention_days).")
+@_site_option()
+def purge_command(days, site_keys):
+    """Delete records older than DAYS; what remains verifies from a signed checkpoint."""
+    failed = False
+    for key in _check_sites(site_keys):
+        try:
+            result = retention.purge(key, days)
+        except (retention.PurgeRefused, ApiError) as error:
+            failed = True
+            click.echo(f"{key}: {getattr(error, 'message', error)}", err=True)
+            continue
+        if result.deleted:
+            click.echo(f"{key}: purged {result.deleted} records; the chain now starts after seq "
+                       f"{result.checkpoint_seq} {result.checkpoint_hash} (signed checkpoint)")
+        else:
+            click.echo(f"{key}: nothing to purge")
+    sys.exit(1 if failed else 0)
+
+
+@consent_cli.command("export")
+@click.option("--site", "site_key", required=True, help="The site key.")
+@click.option("--out", "path", required=True, type=click.Path(dir_okay=False, writable=True), help="The CSV file.")
+@click.option("--from", "start", help="From this date or time (UTC, inclusive).")
+@click.option("--to", "end", help="To this date (its whole day) or time (inclusive).")
+@click.option("--consent-id", help="Only this consent id.")
+@click.option("--action", type=click.Choice(RECORD_ACTIONS), help="Only this action.")
+def export_command(site_key, path, start, end, consent_id, action):
+    """Write the consent-proof CSV of a site (as /audit/consents.csv does) with a progress bar."""
+    _check_sites([site_key])
+    selected = export.ExportFilter((site_key,), *_bounds(start, end), consent_id=consent_id, action=action)
+    service.log_access(f"cli:{getpass.getuser()}", "csv", selected.for_log())
+    total = export.count(selected)
+    with open(path, "w", newline="", encoding="utf-8") as file, \
+            click.progressbar(length=total, label=f"Exporting {site_key}", file=sys.stderr) as bar:
+        writer = csv.writer(file)
+        writer.writerow(COLUMNS)
+        for rows in export.row_batches(selected):
+            writer.writerows(rows)
+            bar.update(len(rows))
+    click.echo(f"{total} records written to {path}. Check it with: python -m consent_service.verify {path}")
+
+
+def _bounds(start, end):
+    """(start, end, end_inclusive) from the --from and --to texts, as the API reads them."""
+    try:
+        query = range_query.load({key: value for key, value in (("from", start), ("to", end)) if value})
+    except ValidationError as error:
+        raise click.BadParameter(str(error.messages), param_hint="--from/--to") from None
+    return time_bounds(query)
+
+
+def init_app(app):
+    """Add the auditor group; the consent group's commands are added at import."""
+    app.cli.add_command(auditor_cli)

@@ -1,0 +1,84 @@
+"""The audit API in the OpenAPI document (added with ``openapi.add_paths``)."""
+from . import schemas
+
+
+def _error(description):
+    return {"description": description, "content": {"application/json": {"schema": "Error"}}}
+
+
+def _query(name, description, schema=None, required=False):
+    return {"in": "query", "name": name, "required": required, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+AUTH = [{"bearer": []}]  # or the web session of /audit/
+UNAUTHORISED = _error("No token, not a Bearer token, or an unknown or revoked token.")
+FORBIDDEN = _error("The auditor may not see this site.")
+BAD_QUERY = _error("A bad date, an unknown parameter or value, or 'from' after 'to'.")
+RANGE = [
+    _query("site", "A site key (default: every site the auditor may see)."),
+    _query("from", "From this date (YYYY-MM-DD) or ISO 8601 time, UTC, inclusive."),
+    _query("to", "To this date (its whole day) or ISO 8601 time, inclusive."),
+]
+PATHS = {
+    "/audit/consents.csv": {"get": {
+        "summary": "The consent-proof CSV, streamed in chain order",
+        "operationId": "exportConsents", "security": AUTH,
+        "parameters": [*RANGE, _query("consent_id", "Only this consent id.", {"type": "string", "format": "uuid"}),
+                       _query("action", "Only this action.", {"type": "string", "enum": list(schemas.RECORD_ACTIONS)})],
+        "responses": {
+            "200": {"description": "A header row, then one row per record. Cells a spreadsheet would run "
+                                   "(starting with = + - @ tab CR) and cells starting with ' get one leading '.",
+                    "content": {"text/csv": {"schema": {"type": "string"}}}},
+            "400": BAD_QUERY, "401": UNAUTHORISED, "403": FORBIDDEN,
+        },
+    }},
+    "/audit/consents/{consent_id}": {"get": {
+        "summary": "One visitor's proof: every record of a consent id",
+        "operationId": "getConsentHistory", "security": AUTH,
+        "parameters": [{"in": "path", "name": "consent_id", "required": True,
+                        "schema": {"type": "string", "format": "uuid"}}],
+        "responses": {
+            "200": {"description": "The records, oldest first.",
+                    "content": {"application/json": {"schema": "ConsentHistory"}}},
+            "400": _error("Not a UUID."), "401": UNAUTHORISED, "404": _error("Not in a site the auditor may see."),
+        },
+    }},
+    "/audit/chain-head": {"get": {
+        "summary": "A site's chain head, signed with Ed25519",
+        "operationId": "getChainHead", "security": AUTH,
+        "parameters": [_query("site", "The site key.", required=True),
+                       _query("seq", "Sign the hash at this seq instead of the head.", {"type": "integer"})],
+        "responses": {
+            "200": {"description": "Check `signed.signature` over `signed.payload` with the published key.",
+                    "content": {"application/json": {"schema": "ChainHead"}}},
+            "400": BAD_QUERY, "401": UNAUTHORISED, "403": FORBIDDEN, "404": _error("No record at that seq."),
+            "503": _error("The service has no signing key configured."),
+        },
+    }},
+    "/audit/signing-key": {"get": {
+        "summary": "The Ed25519 public key of chain heads and purge checkpoints",
+        "operationId": "getSigningKey", "security": [{}],
+        "responses": {"200": {"description": "The key.", "content": {"application/json": {"schema": "PublicKey"}}},
+                      "503": _error("The service has no signing key configured.")},
+    }},
+    "/audit/stats.csv": {"get": {
+        "summary": "Daily shares of accept all, reject all, custom and of each category granted (CSV)",
+        "operationId": "getStatsCsv", "security": AUTH, "parameters": RANGE,
+        "responses": {"200": {"description": "One row per UTC day (default: the last 30 days).",
+                              "content": {"text/csv": {"schema": {"type": "string"}}}},
+                      "400": BAD_QUERY, "401": UNAUTHORISED, "403": FORBIDDEN},
+    }},
+    "/audit/stats.svg": {"get": {
+        "summary": "The same statistics as a chart",
+        "operationId": "getStatsSvg", "security": AUTH, "parameters": RANGE,
+        "responses": {"200": {"description": "A stacked bar per day and a line per category.",
+                              "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+                      "400": BAD_QUERY, "401": UNAUTHORISED, "403": FORBIDDEN},
+    }},
+}
+SCHEMAS = {
+    "ConsentHistory": schemas.ConsentHistorySchema,
+    "ChainHead": schemas.ChainHeadSchema,
+    "PublicKey": schemas.PublicKeySchema,
+}
