@@ -42,7 +42,7 @@ def _idempotency_key():
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not 1 <= len(key) <= 128 or not key.isprintable() or " " in key:
+    if not 1 <= len(key) <= 128 or not (key.isascii() and key.isprintable()) or " " in key:
         raise ApiError(400, "Idempotency-Key must be 1 to 128 visible ASCII characters.")
     return key
 
