@@ -23,7 +23,7 @@ RANGE = [
 PATHS = {
     "/audit/consents.csv": {"get": {
         "summary": "The consent-proof CSV, streamed in chain order",
-        "operationId": "exportConsents", "security": AUTH,
+        "operationId": "getAuditConsentsCsv", "security": AUTH,
         "parameters": [*RANGE, _query("consent_id", "Only this consent id.", {"type": "string", "format": "uuid"}),
                        _query("action", "Only this action.", {"type": "string", "enum": list(schemas.RECORD_ACTIONS)})],
         "responses": {
@@ -35,7 +35,7 @@ PATHS = {
     }},
     "/audit/consents/{consent_id}": {"get": {
         "summary": "One visitor's proof: every record of a consent id",
-        "operationId": "getConsentHistory", "security": AUTH,
+        "operationId": "getAuditConsentHistory", "security": AUTH,
         "parameters": [{"in": "path", "name": "consent_id", "required": True,
                         "schema": {"type": "string", "format": "uuid"}}],
         "responses": {
@@ -46,7 +46,7 @@ PATHS = {
     }},
     "/audit/chain-head": {"get": {
         "summary": "A site's chain head, signed with Ed25519",
-        "operationId": "getChainHead", "security": AUTH,
+        "operationId": "getAuditChainHead", "security": AUTH,
         "parameters": [_query("site", "The site key.", required=True),
                        _query("seq", "Sign the hash at this seq instead of the head.", {"type": "integer"})],
         "responses": {
@@ -58,20 +58,20 @@ PATHS = {
     }},
     "/audit/signing-key": {"get": {
         "summary": "The Ed25519 public key of chain heads and purge checkpoints",
-        "operationId": "getSigningKey", "security": [{}],
+        "operationId": "getAuditSigningKey", "security": [{}],
         "responses": {"200": {"description": "The key.", "content": {"application/json": {"schema": "PublicKey"}}},
                       "503": _error("The service has no signing key configured.")},
     }},
     "/audit/stats.csv": {"get": {
         "summary": "Daily shares of accept all, reject all, custom and of each category granted (CSV)",
-        "operationId": "getStatsCsv", "security": AUTH, "parameters": RANGE,
+        "operationId": "getAuditStatsCsv", "security": AUTH, "parameters": RANGE,
         "responses": {"200": {"description": "One row per UTC day (default: the last 30 days).",
                               "content": {"text/csv": {"schema": {"type": "string"}}}},
                       "400": BAD_QUERY, "401": UNAUTHORISED, "403": FORBIDDEN},
     }},
     "/audit/stats.svg": {"get": {
         "summary": "The same statistics as a chart",
-        "operationId": "getStatsSvg", "security": AUTH, "parameters": RANGE,
+        "operationId": "getAuditStatsSvg", "security": AUTH, "parameters": RANGE,
         "responses": {"200": {"description": "A stacked bar per day and a line per category.",
                               "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
                       "400": BAD_QUERY, "401": UNAUTHORISED, "403": FORBIDDEN},
