@@ -133,7 +133,7 @@
   function openSettings() {
     if (ui.dialog) return;
     var t = texts();
-    var opener = document.activeElement;
+    var opener = mountRoot().activeElement || document.activeElement;
     var choice = currentChoice();
     var dialog = ui.dialog = el("dialog", "dialog", null, mountRoot());
     dialog.setAttribute("aria-labelledby", "cs-settings-title");
@@ -146,13 +146,27 @@
     links(dialog);
     receipt(dialog);
     choiceButtons(dialog, false);
+    dialog.addEventListener("keydown", trapFocus);
     dialog.addEventListener("close", function () {
       dialog.remove();
       ui.dialog = null;
-      var back = opener && opener.isConnected ? opener : ui.reopen && ui.reopen.firstChild;
+      var back = opener && opener.isConnected && opener !== document.body ? opener : ui.reopen && ui.reopen.firstChild;
       if (back && back.focus) back.focus();
     });
     dialog.showModal();
+  }
+
+  /** Keep Tab and Shift+Tab inside the dialog: from its last control to its first, and back. */
+  function trapFocus(event) {
+    if (event.key !== "Tab") return;
+    var controls = ui.dialog.querySelectorAll("button,a,summary,input:not([disabled])");
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    var active = ui.root.activeElement;
+    if (event.shiftKey ? active === first : active === last) {
+      event.preventDefault();
+      (event.shiftKey ? last : first).focus();
+    }
   }
 
   /** The switches' current positions in the open dialog. */
