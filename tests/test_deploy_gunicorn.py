@@ -1,0 +1,97 @@
+"""Production serving: gunicorn with the shipped configuration, behind a reverse proxy, and N
+stateless instances sharing one database with the chain intact."""
+import socket
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from bench import load
+from bench.servers import Gunicorn, flask, migrate, service_env
+from consent_service import config
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def start(tmp_path):
+    started = []
+
+    def start_server(env, **kwargs):
+        server = Gunicorn(env, log_path=tmp_path / f"gunicorn-{len(started)}.log", **kwargs)
+        started.append(server)
+        return server.start()
+
+    yield start_server
+    for server in started:
+        server.stop()
+
+
+def ip_prefixes(database_url):
+    engine = sa.create_engine(config.database_uri(database_url, ""), poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT ip_prefix FROM consent_records ORDER BY seq")).scalars().all()
+    engine.dispose()
+    return rows
+
+
+def post_decision(url, **headers):
+    client = load.Client(url, timeout=10)
+    body = load.json.dumps(load.decision())
+    try:
+        return client.request("POST", "/api/v1/consents", body, {"Content-Type": "application/json", **headers})
+    finally:
+        client.close()
+
+
+def test_fresh_database_migrated_once_then_served(start, tmp_path):
+    env = service_env(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    migrate(env)
+    server = start(env, workers=2, threads=2)
+    status, headers, _ = post_decision(server.url)
+    assert status == 201
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [(1, "203.0.113.0/24"), (0, "127.0.0.0/24")])
+def test_visitor_address_behind_proxy(start, database_uri, proxies, expected):
+    """Only a configured proxy's X-Forwarded-For is believed; the stored address is truncated."""
+    server = start(service_env(database_uri, PROXY_FIX_X_FOR=proxies), workers=1, threads=2)
+    status, headers, _ = post_decision(server.url, **{"X-Forwarded-For": "203.0.113.77",
+                                                      "X-Forwarded-Proto": "https"})
+    assert status == 201
+    assert ("Strict-Transport-Security" in headers) is bool(proxies)
+    assert ip_prefixes(database_uri) == [expected]
+
+
+def test_oversized_body_is_refused_from_content_length(start, database_uri):
+    server = start(service_env(database_uri), workers=1, threads=2)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"POST /api/v1/consents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 104857600\r\n\r\n{")
+        answer = sock.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 413")
+    assert '"error"' in answer
+
+
+def test_two_instances_share_one_database(start, database_uri):
+    """Two stateless instances on different ports, one database: one intact chain, nothing lost."""
+    env = service_env(database_uri)
+    first, second = start(env, workers=1, threads=4), start(env, workers=1, threads=4)
+    assert first.port != second.port
+    results = {}
+    threads = [threading.Thread(target=lambda s=s: results.update({s.port: load.run(s.url, clients=8, seconds=4)}))
+               for s in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    combined = load.Results()
+    for part in results.values():
+        assert part.errors == [] and len(part.acknowledged) > 10
+        combined.acknowledged.update(part.acknowledged)
+        combined.sent_keys |= part.sent_keys
+    problems, count = load.check_stored(combined, database_uri)
+    assert problems == []
+    assert count == len(combined.acknowledged)
+    assert "OK, " in flask(["consent", "verify"], env)
