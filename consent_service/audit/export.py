@@ -88,10 +88,10 @@ def count(export_filter):
     return db.session.scalar(select(func.count()).select_from(ConsentRecord).where(*export_filter.conditions()))
 
 
-def row_batches(export_filter, batch=BATCH):
+def row_batches(export_filter, batch=None):
     """Lists of at most ``batch`` rows (tuples of text), from a server-side cursor where there is one."""
     query = statement(export_filter, db.session.get_bind().dialect.name)
-    result = db.session.execute(query.execution_options(stream_results=True, yield_per=batch))
+    result = db.session.execute(query.execution_options(stream_results=True, yield_per=batch or BATCH))
     for rows in result.partitions():
         yield rows
 
