@@ -210,7 +210,7 @@ def test_public_api(page, live_server, app):
     settings(page).get_by_role("switch", name="Marketing").check()
     settings(page).get_by_role("button", name="Save choices").click()
     [record] = wait_for_records(app, 1)
-    page.wait_for_function("consentService.get().token !== null")
+    page.wait_for_function("() => consentService.get().token !== null")
     state = page.evaluate("consentService.get()")
     assert state["categories"] == {"necessary": True, "analytics": False, "marketing": True}
     assert state["consentId"] == record.consent_id
