@@ -71,7 +71,7 @@ def minified_sources(static_folder):
     return _built[stamp]
 
 
-def _json(value):
+def script_json(value):
     """Compact JSON, safe inside a script (no "</" or line separators can end or break it)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
@@ -107,7 +107,7 @@ def build_script(static_folder, sites):
     if code.count(SITES_PLACEHOLDER) != 1 or code.count(CSS_PLACEHOLDER) != 1:
         raise RuntimeError("banner bundle: the configuration placeholders are missing")
     config = {key: compact_site(site) for key, site in sorted(sites.items())}
-    body = code.replace(SITES_PLACEHOLDER, _json(config)).replace(CSS_PLACEHOLDER, _json(css)).encode()
+    body = code.replace(SITES_PLACEHOLDER, script_json(config)).replace(CSS_PLACEHOLDER, script_json(css)).encode()
     gzipped = gzip.compress(body, compresslevel=9, mtime=0)
     digest = hashlib.sha256(body).hexdigest()[:32]
     return Script(body=body, gzipped=gzipped, etag=digest, gzip_etag=f"{digest}-gz")
