@@ -130,3 +130,9 @@ def test_stats_default_to_the_last_30_days(client, app, token):
     assert len(rows) == 1 and rows[0]["decisions"] == "1"
     text = client.get("/audit/stats.svg?from=2019-01-01&to=2019-01-02", headers=bearer(token)).get_data(as_text=True)
     assert "No decisions in this range" in text
+
+
+def test_sign_in_after_a_wrong_token_with_the_form_shown_again(client, token):
+    response = client.post("/audit/sign-in", data={"token": "wrong", "csrf_token": csrf(client)})
+    again = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    assert client.post("/audit/sign-in", data={"token": token, "csrf_token": again}).status_code == 302

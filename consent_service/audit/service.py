@@ -77,8 +77,8 @@ def authenticate(token):
 def sign_in(token):
     """Start a web session for the token's auditor; return the auditor, or None for a bad token."""
     auditor = authenticate(token)
-    session.clear()
     if auditor is not None:
+        session.clear()  # a fresh session: nothing from before signing in carries over
         session[SESSION_KEY] = [auditor.id, auditor.token_hash[:16]]
     return auditor
 
