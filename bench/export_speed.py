@@ -1,0 +1,144 @@
+"""Export speed: GET /audit/consents.csv over N records, against a bare DB-API -> csv.writer loop over the
+same rows, measured in the same run, on SQLite and (with --postgres or DATABASE_URL) PostgreSQL.
+
+Each case runs in a fresh process, so that its peak RSS is its own; RSS is sampled as rows stream, to
+show that it stays flat. Target: the service at least half the baseline's rows/s, with flat RSS.
+
+    python -m bench.export_speed [--rows 1000000] [--postgres URL]
+"""
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.export_data import SITE, build_postgres, build_sqlite, sqlite_path
+from consent_service.verify import COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+QUERY = f"SELECT {', '.join(COLUMNS)} FROM consent_records WHERE site = %s ORDER BY site, seq"
+
+
+def rss_mb():
+    with open("/proc/self/statm") as file:
+        return int(file.read().split()[1]) * PAGE / 2 ** 20
+
+
+class Meter:
+    """Rows/s and RSS samples (about 10 over the run)."""
+
+    def __init__(self, expected):
+        self.every, self.rows, self.samples = max(expected // 10, 1), 0, []
+        self.started = time.perf_counter()
+        self.next_sample = self.every
+
+    def add(self, rows):
+        self.rows += rows
+        if self.rows >= self.next_sample:
+            self.samples.append(round(rss_mb(), 1))
+            self.next_sample += self.every
+
+    def result(self, path):
+        seconds = time.perf_counter() - self.started
+        return {"rows": self.rows, "seconds": round(seconds, 2), "rows_per_s": round(self.rows / seconds),
+                "rss_mb_samples": self.samples, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "bytes": os.path.getsize(path)}
+
+
+def baseline(uri, expected, out):
+    """The least an export could do: the DB-API cursor's rows straight into csv.writer."""
+    if uri.startswith("sqlite"):
+        import sqlite3
+        connection = sqlite3.connect(uri.removeprefix("sqlite:///"))
+        cursor = connection.execute(QUERY.replace("%s", "?"), (SITE,))
+    else:
+        import psycopg
+        url, _, options = uri.replace("postgresql+psycopg://", "postgresql://").partition("?options=")
+        connection = psycopg.connect(url, options=options.replace("%3D", "="))
+        cursor = connection.cursor(name="bench")  # server-side, as the service's stream
+        cursor.itersize = 2000
+        cursor.execute(QUERY, (SITE,))
+    meter = Meter(expected)
+    with open(out, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(COLUMNS)
+        for row in cursor:
+            writer.writerow(row)
+            meter.add(1)
+    connection.close()
+    return meter.result(out)
+
+
+def service(uri, expected, out):
+    """The service's view through Flask's test client, streamed to a file as a client would save it."""
+    from consent_service import create_app
+    from consent_service.audit import service as accounts
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        token = accounts.create_auditor(f"bench{time.time_ns()}")[1]
+    client = app.test_client()
+    meter = Meter(expected)
+    response = client.get(f"/audit/consents.csv?site={SITE}", headers={"Authorization": f"Bearer {token}"},
+                          buffered=False)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    with open(out, "wb") as file:
+        for chunk in response.iter_encoded():
+            file.write(chunk)
+            meter.add(chunk.count(b"\n"))
+    response.close()
+    meter.rows -= 1  # the header
+    return meter.result(out)
+
+
+def run_case(case, uri, rows):
+    """One case in a fresh process; its JSON result."""
+    out = os.path.join(tempfile.gettempdir(), f"bench-export-{case}-{'pg' if 'postgresql' in uri else 'sqlite'}.csv")
+    done = subprocess.run([sys.executable, "-m", "bench.export_speed", "--case", case, "--uri", uri,
+                           "--rows", str(rows), "--out", out],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if done.returncode:
+        raise RuntimeError(done.stdout + done.stderr)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--case", choices=("baseline", "service"), help=argparse.SUPPRESS)
+    parser.add_argument("--uri", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps((baseline if args.case == "baseline" else service)(args.uri, args.rows, args.out)))
+        return
+    databases = {"sqlite": build_sqlite(sqlite_path(args.rows), args.rows)}
+    if args.postgres:
+        databases["postgresql"] = build_postgres(args.postgres, args.rows)
+    report = {"rows": args.rows, "python": platform.python_version(), "cpus": os.cpu_count(), "results": {}}
+    for name, uri in databases.items():
+        results = {case: run_case(case, uri, args.rows) for case in ("baseline", "service")}
+        ratio = results["service"]["rows_per_s"] / results["baseline"]["rows_per_s"]
+        report["results"][name] = {**results, "service_vs_baseline": round(ratio, 2), "target_met": ratio >= 0.5}
+        for case, result in results.items():
+            print(f"{name:10} {case:8} {result['rows']:>9} rows {result['seconds']:>6} s {result['rows_per_s']:>8} rows/s "
+                  f"peak RSS {result['peak_rss_mb']} MB, samples {result['rss_mb_samples']}")
+        print(f"{name:10} service/baseline = {ratio:.2f} (target >= 0.5)")
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"export_speed-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Verify speed: N records checked in the database (``flask consent verify``'s ``verify_site``) and in
+an exported file (``python -m consent_service.verify``, as an auditor runs it). Target: at most 10 s each.
+
+    python -m bench.verify_speed [--rows 1000000] [--postgres URL]
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.export_data import SITE, build_postgres, build_sqlite, sqlite_path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+TARGET_SECONDS = 10
+
+
+def database(uri):
+    """Seconds to verify every stored record of the site and its head, in this process."""
+    from consent_service import create_app
+    from consent_service.ledger.verification import verify_site
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        started = time.perf_counter()
+        report = verify_site(SITE)
+        seconds = time.perf_counter() - started
+    assert report.ok, report.error
+    return {"records": report.count, "seconds": round(seconds, 2),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def export_file(uri, path):
+    """The site's full consent-proof CSV, written with the service's export."""
+    from consent_service import create_app
+    from consent_service.audit import export
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context(), open(path, "wb") as file:
+        for chunk in export.csv_chunks(export.ExportFilter((SITE,))):
+            file.write(chunk)
+
+
+def file_check(path):
+    """Seconds for ``python -m consent_service.verify FILE --complete`` in its own process."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "consent_service.verify", str(path), "--complete"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        raise RuntimeError(done.stdout + done.stderr)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "output": done.stdout.splitlines()[0], "bytes": os.path.getsize(path)}
+
+
+def _in_fresh_process(uri):
+    done = subprocess.run([sys.executable, "-m", "bench.verify_speed", "--database-only", uri],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if done.returncode:
+        raise RuntimeError(done.stdout + done.stderr)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--database-only", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.database_only:
+        print(json.dumps(database(args.database_only)))
+        return
+    databases = {"sqlite": build_sqlite(sqlite_path(args.rows), args.rows)}
+    if args.postgres:
+        databases["postgresql"] = build_postgres(args.postgres, args.rows)
+    report = {"rows": args.rows, "python": platform.python_version(), "cpus": os.cpu_count(), "results": {}}
+    for name, uri in databases.items():
+        report["results"][f"database {name}"] = result = _in_fresh_process(uri)
+        print(f"database {name:10} {result['records']} records {result['seconds']} s peak RSS {result['peak_rss_mb']} MB")
+    path = Path(tempfile.gettempdir()) / f"bench-verify-{args.rows}.csv"
+    export_file(databases["sqlite"], path)
+    report["results"]["file"] = result = file_check(path)
+    print(f"file {result['bytes']} bytes {result['seconds']} s peak RSS {result['peak_rss_mb']} MB: {result['output']}")
+    report["target_met"] = all(entry["seconds"] <= TARGET_SECONDS for entry in report["results"].values())
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"verify_speed-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"target {TARGET_SECONDS} s met: {report['target_met']}; written {out}")
+
+
+if __name__ == "__main__":
+    main()
