@@ -228,3 +228,11 @@ def test_openapi_documents_the_rights_api(client):
         assert operation["security"] == [{"bearer": []}]
         assert {"200", "401", "403", "404"} <= set(operation["responses"])
     assert "ConsentHistory" in document["components"]["schemas"]
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_CONSENT": "2 per minute"}])
+def test_erasure_is_rate_limited_per_address(client, visitor):
+    url = f"/api/v1/consents/{visitor['consent_id']}"
+    statuses = [client.delete(url, headers=bearer(visitor["token"])).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert client.get(url, headers=bearer(visitor["token"])).status_code == 200

@@ -258,3 +258,10 @@ def test_history_gone_after_retention_is_explained(client, app, visitor):
     assert answer.status_code == 200
     assert "No records are stored for this ID" in answer.get_data(as_text=True)
     assert not set_cookie_headers(answer)
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_CONSENT": "1 per minute"}])
+@pytest.mark.parametrize("path", ["/my-consent/withdraw", "/my-consent/erase"])
+def test_changes_are_rate_limited_per_address(client, visitor, path):
+    statuses = [post(client, path, visitor["token"], confirm="y").status_code for _ in range(2)]
+    assert statuses == [200, 429]

@@ -1,7 +1,8 @@
 """The visitor's rights as JSON: a consent's history and its erasure, for the holder of its token."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from ..errors import ApiError
+from ..extensions import limiter
 from . import identity, service
 from .schemas import history_out
 
@@ -42,6 +43,7 @@ def get_history(consent_id):
 
 
 @bp.delete("/consents/<consent_id>")
+@limiter.limit(lambda: current_app.config["RATELIMIT_CONSENT"])
 def erase(consent_id):
     """Erase the consent's personal fields and record the erasure; answer the history afterwards."""
     return _history_response(service.erase(_owner(consent_id)))

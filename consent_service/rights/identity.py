@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from ..ledger import tokens
 from ..ledger.service import sites
+from ..sites import Site
 
 TOKEN_MAX = 1024
 # A token whose consent was given under an older notice still proves who owns the consent id.
@@ -13,7 +14,7 @@ STILL_OWNER = ("outdated_policy",)
 class Owner:
     """The visitor who holds a valid token for ``consent_id`` on ``site``."""
 
-    site: object
+    site: Site
     consent_id: str
 
 

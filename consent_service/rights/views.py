@@ -1,6 +1,7 @@
 """The visitor's pages: the privacy notice with its cookie declaration, and "Your consent"."""
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 
+from ..extensions import limiter
 from ..ledger.service import sites
 from ..sites import LANGUAGES
 from . import consent_cookie, identity, service
@@ -12,6 +13,7 @@ bp = Blueprint("rights", __name__)
 
 
 def _site(key):
+    """The configured site ``key``, or 404."""
     site = sites().get(key)
     if site is None:
         abort(404)
@@ -27,6 +29,7 @@ def _my_site():
 
 
 def _page(template, site, language, links, status=200, **context):
+    """A rights page in ``language``, with the language links and the texts it needs."""
     response = make_response(render_template(
         template, site=site, language=language, t=texts(language), bt=site.texts[language],
         languages={code: texts(code)["language_name"] for code in LANGUAGES}, links=links, **context,
@@ -109,7 +112,12 @@ def export():
     return response
 
 
+def _write_limit():
+    return current_app.config["RATELIMIT_CONSENT"]
+
+
 @bp.post("/my-consent/withdraw")
+@limiter.limit(_write_limit)
 def withdraw():
     """Withdraw the consent: a new ledger record, and the banner's cookie set to refuse at once."""
     site = _my_site()
@@ -126,6 +134,7 @@ def withdraw():
 
 
 @bp.post("/my-consent/erase")
+@limiter.limit(_write_limit)
 def erase():
     """Erase the personal fields of the visitor's records and record it; the banner's cookie is cleared."""
     site = _my_site()
