@@ -74,6 +74,17 @@
     else callback();
   }
 
+  /** Run `callback` as soon as <body> exists, so that the banner shows while the page still loads. */
+  function whenBody(callback) {
+    if (document.body) return callback();
+    var observer = new MutationObserver(function () {
+      if (!document.body) return;
+      observer.disconnect();
+      callback();
+    });
+    observer.observe(document.documentElement, { childList: true });
+  }
+
   /** Open the settings from any element with data-consent-open. */
   function onDocumentClick(event) {
     var target = event.target;
@@ -99,15 +110,11 @@
     var decided = isCurrent(state.stored);
     if (decided) consentUpdate(currentChoice());
     window.consentService = publicApi;
+    document.addEventListener("click", onDocumentClick);
+    whenBody(decided ? showReopen : showBanner);
     whenReady(function () {
-      if (decided) {
-        releaseScripts(currentChoice());
-        clearRefused(currentChoice());
-        showReopen();
-      } else {
-        showBanner();
-      }
-      document.addEventListener("click", onDocumentClick);
+      releaseScripts(currentChoice());
+      clearRefused(currentChoice());
       window.addEventListener("pagehide", beaconQueue);
       window.addEventListener("online", sendQueue);
       sendQueue();

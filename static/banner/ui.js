@@ -48,7 +48,6 @@
     button(t.reject_all, row, function () { decide("reject"); });
     if (withSettings) button(t.settings, row, function () { openSettings(); });
     else button(t.save, row, function () { decide("save"); });
-    return row;
   }
 
   /** The first layer: title, text, the GPC note and three equal buttons. */
