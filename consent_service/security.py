@@ -13,6 +13,7 @@ import secrets
 from flask import current_app, g, request
 
 from .errors import error_response
+from .extensions import limiter
 
 PAGE_POLICY = (
     "default-src 'self'",
@@ -28,6 +29,16 @@ PAGE_POLICY = (
 )
 NOTHING_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 HSTS_MAX_AGE = 63072000  # two years, as hstspreload.org asks
+EVERY_RESPONSE = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+PAGE_ONLY = (("Cross-Origin-Opener-Policy", "same-origin"),)
+# Read-only answers from a signed token, without the database: never rate limited, and spared the
+# limiter's bookkeeping, because every page view of a customer's site asks them.
+UNLIMITED_ENDPOINTS = frozenset({"ledger_api.get_consent_state", "ledger_api.verify_consent_state"})
 
 
 def csp_nonce():
@@ -37,28 +48,39 @@ def csp_nonce():
     return g.csp_nonce
 
 
-def content_security_policy(response):
-    """The policy for ``response``: a page policy for HTML, nothing allowed for everything else."""
-    if response.mimetype != "text/html":
+def content_security_policy(mimetype):
+    """The policy for a response of ``mimetype``: a page policy for HTML, nothing for the rest."""
+    if mimetype != "text/html":
         return NOTHING_POLICY
     nonce = f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else ""
     return "; ".join(PAGE_POLICY).format(nonce=nonce)
 
 
 def add_security_headers(response):
-    """Headers every response carries; a view may set its own CSP, which is then kept."""
+    """Headers every response carries; a header a view set itself is kept.
+
+    Every response pays for this, the consent-state check included: one pass over the headers.
+    """
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(response))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-    if response.mimetype == "text/html":
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    present = {name.lower() for name, _ in headers.items()}
+    mimetype = response.mimetype
+    wanted = [
+        ("Content-Security-Policy", None),
+        *EVERY_RESPONSE,
+        *(PAGE_ONLY if mimetype == "text/html" else ()),
+    ]
     if request.is_secure:
         max_age = current_app.config.get("HSTS_MAX_AGE", HSTS_MAX_AGE)
-        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
+        wanted.append(("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains"))
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value if value is not None else content_security_policy(mimetype))
     return response
+
+
+@limiter.request_filter
+def _unlimited():
+    return request.endpoint in UNLIMITED_ENDPOINTS
 
 
 def rate_limited(error):

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 from ..errors import ApiError
 from ..extensions import limiter
 from . import service
-from .schemas import consent_in, consent_state_out, consent_state_query, verify_in
+from .schemas import consent_in, consent_state_query, verify_in
 
 bp = Blueprint("ledger_api", __name__, url_prefix="/api/v1")
 BEACON_TYPES = ("text/plain",)
@@ -91,10 +91,14 @@ def _bearer():
 
 
 def _state_response(state):
-    response = jsonify(consent_state_out.dump(state))
+    """The state as ``ConsentStateSchema`` documents it; built by hand because this answer sits in
+    front of every tracker on every page view (marshmallow's dump cost a fifth of the request)."""
+    body = {**state}
+    for name in ("issued_at", "expires_at"):
+        body[name] = state[name].isoformat() if state[name] is not None else None
+    response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
-    response.vary.add("Authorization")
-    response.vary.add("Cookie")
+    response.headers["Vary"] = "Authorization, Cookie"
     return response
 
 

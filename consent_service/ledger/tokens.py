@@ -18,9 +18,17 @@ class InvalidToken(Exception):
 
 
 def _serializer():
-    """Newest key signs; ``SECRET_KEY_FALLBACKS`` still verify (itsdangerous tries newest first)."""
-    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.config["SECRET_KEY"]]
-    return URLSafeTimedSerializer(keys, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
+    """Newest key signs; ``SECRET_KEY_FALLBACKS`` still verify (itsdangerous tries newest first).
+
+    Built once per set of keys: building it costs as much as checking a token.
+    """
+    keys = (*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.config["SECRET_KEY"])
+    cache = current_app.extensions.setdefault("consent_token_serializers", {})
+    serializer = cache.get(keys)
+    if serializer is None:
+        serializer = URLSafeTimedSerializer(list(keys), salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
+        cache[keys] = serializer
+    return serializer
 
 
 def issue(record):
