@@ -1,5 +1,6 @@
 """From the banner to the notice and "Your consent": withdrawing or erasing there blocks trackers next time."""
 import json
+import re
 import time
 from pathlib import Path
 from urllib.parse import unquote
@@ -60,7 +61,7 @@ def test_banner_links_lead_to_notice_and_withdrawing_there_blocks_trackers(page,
     assert GA_COOKIES <= cookie_names(page.context)
 
     open_settings_link(page, "privacy")
-    expect(page).to_have_url(f"{live_server}/privacy/entrack")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/privacy/entrack([?].*)?$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Privacy notice: Entrack Oy Ab")
     expect(page.locator('tr[data-cookie="_ga"]')).to_contain_text("Google Analytics (Google Ireland Ltd)")
     page.get_by_role("link", name="Suomeksi").click()
@@ -68,7 +69,7 @@ def test_banner_links_lead_to_notice_and_withdrawing_there_blocks_trackers(page,
     page.goto(f"{live_server}/demo?lang=en")
 
     open_settings_link(page, "my-consent")
-    expect(page).to_have_url(f"{live_server}/my-consent?site=entrack")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/my-consent[?]site=entrack(&.*)?$"))
     expect(page.locator("[data-consent-id]")).to_have_text(consent_id)
     expect(page.locator('[data-rights-history] tbody tr')).to_have_count(1)
     page.get_by_role("button", name="Withdraw my consent").click()
