@@ -97,3 +97,13 @@ def test_demo_page_embeds_the_one_tag_first_and_holds_trackers_back(client):
 def test_demo_language(client, lang, attribute):
     html = client.get(f"/demo?lang={lang}").get_data(as_text=True)
     assert f'<script src="/banner.js" data-site="entrack"{attribute}>' in html
+
+
+def test_gzip_refused_gets_the_plain_script(client):
+    response = client.get("/banner.js", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in response.headers
+    assert response.data.startswith(b"(function(")
+
+
+def test_home_page_links_to_the_demo(client):
+    assert 'href="/demo"' in client.get("/").get_data(as_text=True)

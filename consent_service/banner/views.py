@@ -27,7 +27,7 @@ def script():
     if site_key is not None and site_key not in sites():
         abort(404)
     built = _script(site_key)
-    use_gzip = "gzip" in request.accept_encodings
+    use_gzip = request.accept_encodings["gzip"] > 0
     response = current_app.response_class(built.gzipped if use_gzip else built.body, content_type=JS_TYPE)
     if use_gzip:
         response.headers["Content-Encoding"] = "gzip"
