@@ -14,6 +14,8 @@ from consent_service.extensions import db
 from consent_service.ledger.models import ConsentRecord
 from consent_service.sites import DEFAULT_FILE
 
+# A host with a parent domain, answered by Playwright's routing (no DNS, no network).
+NAMED_HOST = "http://www.entrack.test"
 SHIPPED_ORIGINS = 'origins = ["https://www.entrack.fi", "https://entrack.fi"]'
 # Google's Consent Mode commands and the dataLayer, as plain JSON (gtag pushes `arguments` objects).
 READ_DATALAYER = """() => (window.dataLayer || []).map(
@@ -81,7 +83,7 @@ def sites_toml(host):
     """The shipped sites file with the host pages' origin allowed; tests may change more of it."""
     text = DEFAULT_FILE.read_text(encoding="utf-8")
     assert SHIPPED_ORIGINS in text
-    return text.replace(SHIPPED_ORIGINS, f'origins = ["https://www.entrack.fi", "{host.origin}"]')
+    return text.replace(SHIPPED_ORIGINS, f'origins = ["https://www.entrack.fi", "{host.origin}", "{NAMED_HOST}"]')
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .banner_pages import (  # noqa: F401  (fixtures)
-    WATCH_PAGE, banner, consent_commands, cookie_names, host, host_page, settings, sites_toml, wait_for_records,
+    NAMED_HOST, WATCH_PAGE, banner, consent_commands, cookie_names, host, host_page, settings, sites_toml, wait_for_records,
 )
 
 MARKUP_TITLE = '<img src=x onerror="window.pwned=1">Cookies & <b>you</b>'
@@ -96,3 +96,27 @@ def test_unknown_site_changes_nothing_but_consent_mode(page, live_server, host):
     assert page.locator("consent-banner").count() == 0
     assert [c[:2] for c in consent_commands(page)] == [["consent", "default"]]
     assert page.evaluate("window.consentService") is None
+
+
+def test_withdrawal_deletes_cookies_on_the_host_and_parent_domain(page, live_server, app):
+    page.route(f"{NAMED_HOST}/**", lambda route: route.fulfill(
+        content_type="text/html", body=host_page(live_server)))
+    # Chromium keeps a "public" page from reaching 127.0.0.1 (Private Network Access): relay instead.
+    page.route(f"{live_server}/**", lambda route: route.fulfill(response=route.fetch()))
+    page.goto(f"{NAMED_HOST}/shop")
+    banner(page).get_by_role("button", name="Accept all").click()
+    wait_for_records(app, 1)
+    page.context.add_cookies([
+        {"name": "_ga", "value": "GA1.2.1", "domain": ".entrack.test", "path": "/"},
+        {"name": "_ga_ABC123", "value": "GS1.1", "domain": ".entrack.test", "path": "/"},
+        {"name": "_gid", "value": "GA1.2.2", "domain": "www.entrack.test", "path": "/"},
+        {"name": "_gcl_au", "value": "1.1.1", "domain": ".entrack.test", "path": "/"},
+        {"name": "_gali", "value": "kept", "domain": ".entrack.test", "path": "/"},
+    ])
+    page.get_by_role("button", name="Cookie settings", exact=True).click()
+    settings(page).get_by_role("switch", name="Analytics").uncheck()
+    settings(page).get_by_role("button", name="Save choices").click()
+    [_, record] = wait_for_records(app, 2)
+    assert (record.action, record.analytics, record.marketing) == ("custom", False, True)
+    left = {(c["name"], c["domain"]) for c in page.context.cookies() if c["name"].startswith("_g")}
+    assert left == {("_gcl_au", ".entrack.test"), ("_gali", ".entrack.test")}
