@@ -9,8 +9,10 @@ get a policy that allows nothing at all, because nothing should ever render them
 Cross-Origin-Resource-Policy, and a script's own CSP does not apply to the page that embeds it).
 """
 import secrets
+from functools import partial
 
 from flask import current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 
 from .errors import error_response
 from .extensions import limiter
@@ -90,8 +92,53 @@ def rate_limited(error):
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its signer built once per key instead of per request
+    (a tenth of the consent-state check's time went there, though that check has no session)."""
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cache = app.extensions.setdefault("session_signers", {})
+        if keys not in cache:
+            cache[keys] = super().get_signing_serializer(app)
+        return cache[keys]
+
+
+def _is_limiter_hook(function):
+    return getattr(function, "__self__", None) is limiter or (
+        isinstance(function, partial) and limiter in function.args)
+
+
+def spare_unlimited_endpoints(app):
+    """Run Flask-Limiter's request hooks only where a limit can apply.
+
+    The request filter above already exempts UNLIMITED_ENDPOINTS, but the limiter still evaluates
+    and annotates each of their requests (an eighth of a consent-state check). Its two hooks are
+    wrapped so that those endpoints skip them. Depends on Flask-Limiter registering bound hooks
+    (pinned version); ``tests/test_security_rate_limits.py`` checks that limits still apply.
+    """
+    before = app.before_request_funcs.setdefault(None, [])
+    for index, function in enumerate(before):
+        if _is_limiter_hook(function):
+            before[index] = partial(_unless_unlimited, function, None)
+    after = app.after_request_funcs.setdefault(None, [])
+    for index, function in enumerate(after):
+        if _is_limiter_hook(function):
+            after[index] = partial(_response_unless_unlimited, function)
+
+
+def _unless_unlimited(function, default):
+    return default if request.endpoint in UNLIMITED_ENDPOINTS else function()
+
+
+def _response_unless_unlimited(function, response):
+    return response if request.endpoint in UNLIMITED_ENDPOINTS else function(response)
+
+
 def init_app(app):
     """Register the security hooks with the app."""
     app.after_request(add_security_headers)
     app.register_error_handler(429, rate_limited)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.session_interface = SessionInterface()
+    spare_unlimited_endpoints(app)

@@ -11,6 +11,7 @@ from .schemas import consent_in, consent_state_query, verify_in
 
 bp = Blueprint("ledger_api", __name__, url_prefix="/api/v1")
 BEACON_TYPES = ("text/plain",)
+STATE_QUERY_LIMITS = {"site": 40, "token": 1024}  # as in ConsentStateQuerySchema
 
 
 def json_body():
@@ -102,10 +103,20 @@ def _state_response(state):
     return response
 
 
+def _state_query():
+    """The query of a consent-state check: the usual ``site``/``token`` checked inline (this check
+    runs on every page view), anything else through the schema and its error messages."""
+    args = request.args.to_dict()
+    if args.keys() <= STATE_QUERY_LIMITS.keys() and all(
+            1 <= len(value) <= STATE_QUERY_LIMITS[name] for name, value in args.items()):
+        return args
+    return consent_state_query.load(args)
+
+
 @bp.get("/consent-state")
 def get_consent_state():
     """What a tag manager may load: the token's categories, or every optional one false."""
-    query = consent_state_query.load(request.args.to_dict())
+    query = _state_query()
     token = _bearer() or query.get("token") or _cookie_token(query.get("site"))
     return _state_response(service.consent_state(token, query.get("site")))
 

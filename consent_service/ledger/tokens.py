@@ -1,9 +1,10 @@
 """The signed consent state: what a visitor carries and a tag manager checks without the database."""
 import hashlib
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 SALT = "consent-state.v1"
 
@@ -17,6 +18,21 @@ class InvalidToken(Exception):
         self.payload = payload
 
 
+@lru_cache(maxsize=64)
+def _derived_key(signer_class, secret_key, salt, key_derivation, digest_method):
+    signer = signer_class(secret_key, salt=salt, key_derivation=key_derivation, digest_method=digest_method)
+    return TimestampSigner.derive_key(signer)
+
+
+class _Signer(TimestampSigner):
+    """itsdangerous's signer with each derived key remembered: itsdangerous derives it (an HMAC)
+    again for every token it checks, a tenth of the consent-state check's time."""
+
+    def derive_key(self, secret_key=None):
+        secret_key = self.secret_keys[-1] if secret_key is None else secret_key
+        return _derived_key(TimestampSigner, secret_key, self.salt, self.key_derivation, self.digest_method)
+
+
 def _serializer():
     """Newest key signs; ``SECRET_KEY_FALLBACKS`` still verify (itsdangerous tries newest first).
 
@@ -26,7 +42,8 @@ def _serializer():
     cache = current_app.extensions.setdefault("consent_token_serializers", {})
     serializer = cache.get(keys)
     if serializer is None:
-        serializer = URLSafeTimedSerializer(list(keys), salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
+        serializer = URLSafeTimedSerializer(list(keys), salt=SALT, signer=_Signer,
+                                            signer_kwargs={"digest_method": hashlib.sha256})
         cache[keys] = serializer
     return serializer
 
