@@ -8,11 +8,14 @@ Exit status: 0 the file verifies, 1 a row (named) or the signed head does not, 2
 """
 import argparse
 import base64
+import collections
 import csv
 import hashlib
+import itertools
 import json
 import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 try:
@@ -35,6 +38,7 @@ COLUMNS = (
 # A spreadsheet runs a cell starting with one of these as a formula. Such a cell gets one leading "'";
 # so does a cell that already starts with "'", so that removing exactly one "'" always restores it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+BATCH = 5000  # rows per batch of hash checks
 
 
 def neutralise(cell):
@@ -77,54 +81,107 @@ class SiteRun:
                 f"head seq {self.last_seq} {self.last_hash}")
 
 
-def _link(run, seq, prev_hash):
-    """The prev_hash this row must carry, or its own when the file cannot know (first row, or a gap)."""
+def _check_batch(first_number, batch, width, order):
+    """Record-level checks (personal-field digest, record hash) of consecutive rows.
+
+    Returns each good row's link ``(site, seq, prev_hash, record_hash, consent_id)``, then the first bad
+    row's link (or None) and its error (or None). The caller checks the links, in order.
+    """
+    links = []
+    for number, cells in enumerate(batch, start=first_number):
+        if len(cells) != width:
+            return links, None, f"row {number}: {len(cells)} cells where the header has {width}"
+        if order is not None:
+            cells = [cells[index] for index in order]
+        record = dict(zip(COLUMNS, [cell[1:] if cell[:1] == "'" else cell for cell in cells]))
+        try:
+            seq = int(record["seq"])
+        except ValueError:
+            return links, None, f"row {number}: seq {record['seq']!r} is not a number"
+        link = (record["site"], seq, record["prev_hash"], record["record_hash"], record["consent_id"])
+        try:
+            chain.check_record(record, seq, record["prev_hash"])
+        except chain.ChainBreak as error:
+            return links, link, f"row {number} (seq {seq}, consent_id {record['consent_id']}): {error.reason}"
+        links.append(link)
+    return links, None, None
+
+
+def _link(number, link, runs, wanted):
+    """Check one row's place in its site's chain and extend the site's run."""
+    site, seq, prev_hash, record_hash, consent_id = link
+    run = runs.get(site)
+    where = f"row {number} (seq {seq}, consent_id {consent_id})"
     if run is None:
-        return chain.GENESIS_HASH if seq == 1 else prev_hash
-    if seq <= run.last_seq:
-        raise chain.ChainBreak({"seq": seq}, f"out of chain order after seq {run.last_seq}: rows reordered or repeated")
-    return run.last_hash if seq == run.last_seq + 1 else prev_hash
+        if seq == 1 and prev_hash != chain.GENESIS_HASH:
+            raise FileBreak(f"{where}: the first record's prev_hash is not the genesis hash")
+        runs[site] = run = SiteRun(site, 0, seq, prev_hash, seq - 1, prev_hash)
+    elif seq <= run.last_seq:
+        raise FileBreak(f"{where}: out of chain order after seq {run.last_seq}: rows reordered or repeated")
+    elif seq == run.last_seq + 1 and prev_hash != run.last_hash:
+        raise FileBreak(f"{where}: prev_hash does not match the previous record: a record was inserted or deleted")
+    run.gaps += seq != run.last_seq + 1
+    run.rows += 1
+    run.last_seq, run.last_hash = seq, record_hash
+    if (site, seq) in wanted:
+        wanted[site, seq] = (number, record_hash)
 
 
-def _check_row(number, cells, runs, wanted):
-    record = dict(zip(COLUMNS, map(restore, cells)))
-    try:
-        seq = int(record["seq"])
-        run = runs.get(record["site"])
-        chain.check_record(record, seq, _link(run, seq, record["prev_hash"]))
-    except ValueError:
-        raise FileBreak(f"row {number}: seq {record['seq']!r} is not a number") from None
-    except chain.ChainBreak as error:
-        raise FileBreak(f"row {number} (seq {record['seq']}, consent_id {record['consent_id']}): "
-                        f"{error.reason}") from None
-    if run is None:
-        runs[record["site"]] = SiteRun(record["site"], 1, seq, record["prev_hash"], seq, record["record_hash"])
-    else:
-        run.gaps += seq != run.last_seq + 1
-        run.rows += 1
-        run.last_seq, run.last_hash = seq, record["record_hash"]
-    if (record["site"], seq) in wanted:
-        wanted[record["site"], seq] = (number, record["record_hash"])
+def _batches(rows):
+    batch, first = [], 2
+    for number, cells in enumerate(rows, start=2):
+        batch.append(cells)
+        if len(batch) == BATCH:
+            yield first, batch
+            batch, first = [], number + 1
+    if batch:
+        yield first, batch
 
 
-def verify_rows(rows, wanted=None):
+def _checked(batches, jobs, width, order):
+    """``(first_number, links, bad_link, error)`` per batch, in file order; in worker processes if jobs > 1."""
+    first = next(batches, None)
+    second = next(batches, None)
+    queue = itertools.chain(filter(None, (first, second)), batches)
+    if second is None or jobs <= 1:
+        for number, batch in queue:
+            yield number, *_check_batch(number, batch, width, order)
+        return
+    with ProcessPoolExecutor(jobs) as pool:
+        pending = collections.deque()
+        for number, batch in queue:
+            pending.append((number, pool.submit(_check_batch, number, batch, width, order)))
+            if len(pending) > 2 * jobs:
+                number, future = pending.popleft()
+                yield number, *future.result()
+        while pending:
+            number, future = pending.popleft()
+            yield number, *future.result()
+
+
+def verify_rows(rows, wanted=None, jobs=1):
     """Check every row of an opened CSV (header first); return ``{site: SiteRun}`` or raise FileBreak.
 
     ``wanted`` maps ``(site, seq)`` to None; the row number and hash found for each are filled in.
+    With ``jobs`` > 1 the hashes are computed in that many processes; the links are checked here.
     """
     header = next(rows, None)
     if header is None:
         raise FileBreak("the file is empty")
     header = [restore(name) for name in header]
-    order = [header.index(name) for name in COLUMNS if name in header]
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise FileBreak(f"the header lacks the columns {', '.join(missing)}")
+    order = [header.index(name) for name in COLUMNS]
     runs, wanted = {}, wanted if wanted is not None else {}
-    for number, cells in enumerate(rows, start=2):
-        if len(cells) != len(header):
-            raise FileBreak(f"row {number}: {len(cells)} cells where the header has {len(header)}")
-        _check_row(number, [cells[index] for index in order], runs, wanted)
+    order = None if order == list(range(len(COLUMNS))) else order
+    for first, links, bad_link, error in _checked(_batches(rows), jobs, len(header), order):
+        for number, link in enumerate(links, start=first):
+            _link(number, link, runs, wanted)
+        if error is not None:
+            if bad_link is not None:
+                _link(first + len(links), bad_link, runs, {})
+            raise FileBreak(error)
     return runs
 
 
@@ -232,7 +289,7 @@ def ed25519_verify(public_key, message, signature):
     return _same(_times(s, _BASE), _add(r, _times(h, a)))
 
 
-def verify_file(path, complete=False, signed_head=None, public_key=None, out=print):
+def verify_file(path, complete=False, signed_head=None, public_key=None, out=print, jobs=None):
     """Verify one CSV file; print what was proved; return the exit status."""
     wanted = {}
     if signed_head is not None:
@@ -240,7 +297,7 @@ def verify_file(path, complete=False, signed_head=None, public_key=None, out=pri
         wanted[statement["site"], statement["seq"]] = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as file:
-            runs = verify_rows(csv.reader(file), wanted)
+            runs = verify_rows(csv.reader(file), wanted, jobs or os.cpu_count() or 1)
         out(f"{path}: {sum(run.rows for run in runs.values())} rows, every row's hash verifies")
         for run in runs.values():
             out(run.describe())
@@ -265,6 +322,7 @@ def main(argv=None):
                         help="also require each site's whole chain from the genesis (exit 1 otherwise)")
     parser.add_argument("--head", help="a JSON file saved from /audit/chain-head, compared with the file")
     parser.add_argument("--public-key", help="the service's published Ed25519 public key (base64, or a PEM file)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="processes computing hashes (default: CPUs)")
     args = parser.parse_args(argv)
     signed_head = public_key = None
     if args.head:
@@ -279,7 +337,7 @@ def main(argv=None):
                     public_key = file.read()
         except (OSError, ValueError) as error:
             parser.exit(2, f"cannot read the signed head or key: {error}\n")
-    return verify_file(args.file, args.complete, signed_head, public_key)
+    return verify_file(args.file, args.complete, signed_head, public_key, jobs=args.jobs)
 
 
 if __name__ == "__main__":

@@ -122,3 +122,35 @@ def test_purge_refuses_a_broken_chain(app, runner):
     assert result.exit_code == 1 and "the chain does not verify, so nothing is purged" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 2
+
+
+@pytest.mark.parametrize(("deleted", "message"), [
+    ([1], "the first stored record (seq 2) does not follow the chain's start (seq 0)"),
+    ([3], "the stored chain has 1 gap(s) in its seq: records were deleted"),
+    ([5], "the chain head says seq 5 but the records end at seq 4"),
+    ([], None),
+])
+def test_audit_check_of_the_database_finds_deleted_records(app, deleted, message):
+    from consent_service.audit.proof import verify_database
+    from sqlalchemy import delete
+
+    add_records(app, *({} for _ in range(5)))
+    with app.app_context():
+        db.session.execute(delete(ConsentRecord).where(ConsentRecord.seq.in_(deleted)))
+        db.session.commit()
+        report = verify_database("entrack")
+        ledger = verify_site("entrack")
+    assert report.error == message or message in report.error
+    assert ledger.ok is (message is None)
+    if message is None:
+        assert (report.count, report.last_seq, report.head_hash) == (ledger.count, ledger.last_seq, ledger.head_hash)
+
+
+def test_audit_check_after_a_purge(app, runner):
+    from consent_service.audit.proof import verify_database
+
+    add_records(app, {"at": days_ago(4000)}, {"at": days_ago(3000)}, {})
+    runner.invoke(args=["consent", "purge"])
+    with app.app_context():
+        report = verify_database("entrack")
+    assert report.ok and (report.count, report.last_seq) == (1, 3)

@@ -204,3 +204,13 @@ def test_signed_statement_is_canonical_json(client, exported, token):
     payload = head["signed"]["payload"]
     assert payload == json.dumps(json.loads(payload), sort_keys=True, separators=(",", ":"))
     assert json.loads(payload)["statement"] == "consent-chain-head"
+
+
+def test_hashes_checked_in_worker_processes(exported, monkeypatch):
+    monkeypatch.setattr(verify, "BATCH", 2)
+    assert verify.verify_file(str(exported), True, out=lambda line: None, jobs=2) == 0
+    edit(exported, 5, "language", "sv")
+    lines = []
+    assert verify.verify_file(str(exported), out=lines.append, jobs=2) == 1
+    assert lines == ["BROKEN: row 5 (seq 4, consent_id " + lines[0].split("consent_id ")[1]]
+    assert "the record was edited" in lines[0]

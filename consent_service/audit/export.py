@@ -71,9 +71,9 @@ def _as_text(name, dialect):
 
 
 def _neutralised(expression):
-    """The cell with one ``'`` in front when it starts with a character in FORMULA_STARTS."""
+    """The cell with one ``'`` in front when it starts with a character in FORMULA_STARTS; NULL as ''."""
     return case((func.substr(expression, 1, 1).in_(FORMULA_STARTS), literal("'") + expression),
-                else_=expression)
+                else_=func.coalesce(expression, literal("")))
 
 
 def statement(export_filter, dialect):

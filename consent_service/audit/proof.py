@@ -1,12 +1,16 @@
-"""What proves consent beyond the CSV: one visitor's history, and a site's signed chain head."""
+"""What proves consent beyond the CSV: one visitor's history, a site's signed chain head, and the
+stored chain checked exactly as its full export would be."""
+import itertools
+
 from sqlalchemy import select
 
 from ..errors import ApiError
 from ..extensions import db
 from ..ledger import chain
 from ..ledger.models import ChainHead, ConsentRecord
-from ..ledger.verification import chain_start
-from . import signing
+from ..ledger.verification import ChainReport, chain_start
+from .. import verify
+from . import export, signing
 from .models import PurgeCheckpoint
 
 
@@ -64,3 +68,31 @@ def chain_head(site_key, seq=None):
         },
         "public_key": signing.public_key_info()["public_key"],
     }
+
+
+def verify_database(site_key):
+    """Check the site's stored records as the offline verifier checks its full export: every hash and
+    link, from the purge checkpoint (or genesis) to the stored head. A ChainReport naming the first break.
+    """
+    start = chain_start(site_key)
+    rows = itertools.chain([verify.COLUMNS], itertools.chain.from_iterable(
+        export.row_batches(export.ExportFilter((site_key,)))))
+    try:
+        run = verify.verify_rows(rows).get(site_key)
+    except verify.FileBreak as error:
+        return ChainReport(site_key, 0, 0, "", f"the export's {error}")
+    finally:
+        db.session.rollback()
+    count, last = (run.rows, (run.last_seq, run.last_hash)) if run else (0, start)
+    report = ChainReport(site_key, count, *last)
+    row = db.session.get(ChainHead, site_key)
+    stored = (row.seq, row.head_hash) if row else start
+    if run and (run.first_seq - 1, run.first_prev) != start:
+        report.error = (f"the first stored record (seq {run.first_seq}) does not follow the chain's start "
+                        f"(seq {start[0]}): records at the start were deleted")
+    elif run and run.gaps:
+        report.error = f"the stored chain has {run.gaps} gap(s) in its seq: records were deleted"
+    elif stored != last:
+        report.error = (f"the chain head says seq {stored[0]} but the records end at seq {last[0]}: "
+                        "records at the end were deleted or the head was edited")
+    return report

@@ -19,10 +19,14 @@ HASHED_FIELDS = (
     "policy_version", "language", "gpc", "pii_digest", "prev_hash",
 )
 PII_FIELDS = ("ip_prefix", "user_agent", "page_url")
+# json.dumps(values, ensure_ascii=False, separators=(",", ":")), without building an encoder per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def text(value):
     """The canonical text of one value: as it stands in the CSV."""
+    if value.__class__ is str:  # the common case, first (a CSV cell is always text)
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -40,7 +44,7 @@ def format_time(moment):
 
 
 def _digest(values):
-    payload = json.dumps([text(value) for value in values], ensure_ascii=False, separators=(",", ":"))
+    payload = _ENCODE([text(value) for value in values])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
