@@ -37,7 +37,7 @@ class Meter:
 
     def __init__(self, expected):
         self.every, self.rows, self.samples = max(expected // 10, 1), 0, []
-        self.started = time.perf_counter()
+        self.started, self.cpu = time.perf_counter(), time.process_time()
         self.next_sample = self.every
 
     def add(self, rows):
@@ -49,6 +49,7 @@ class Meter:
     def result(self, path):
         seconds = time.perf_counter() - self.started
         return {"rows": self.rows, "seconds": round(seconds, 2), "rows_per_s": round(self.rows / seconds),
+                "cpu_seconds": round(time.process_time() - self.cpu, 2),
                 "rss_mb_samples": self.samples, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "bytes": os.path.getsize(path)}
 
@@ -125,15 +126,19 @@ def main():
     databases = {"sqlite": build_sqlite(sqlite_path(args.rows), args.rows)}
     if args.postgres:
         databases["postgresql"] = build_postgres(args.postgres, args.rows)
-    report = {"rows": args.rows, "python": platform.python_version(), "cpus": os.cpu_count(), "results": {}}
+    report = {"rows": args.rows, "python": platform.python_version(), "cpus": os.cpu_count(),
+              "load_average_before": os.getloadavg(), "results": {}}
     for name, uri in databases.items():
         results = {case: run_case(case, uri, args.rows) for case in ("baseline", "service")}
         ratio = results["service"]["rows_per_s"] / results["baseline"]["rows_per_s"]
         report["results"][name] = {**results, "service_vs_baseline": round(ratio, 2), "target_met": ratio >= 0.5}
         for case, result in results.items():
-            print(f"{name:10} {case:8} {result['rows']:>9} rows {result['seconds']:>6} s {result['rows_per_s']:>8} rows/s "
+            print(f"{name:10} {case:8} {result['rows']:>9} rows {result['seconds']:>6} s (CPU {result['cpu_seconds']} s) "
+                  f"{result['rows_per_s']:>8} rows/s "
                   f"peak RSS {result['peak_rss_mb']} MB, samples {result['rss_mb_samples']}")
         print(f"{name:10} service/baseline = {ratio:.2f} (target >= 0.5)")
+    report["load_average_after"] = os.getloadavg()
+    print(f"load average before {report['load_average_before']}, after {report['load_average_after']}")
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"export_speed-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
