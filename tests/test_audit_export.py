@@ -161,8 +161,13 @@ def test_every_export_is_logged(client, app, token):
         [entry] = db.session.scalars(select(AuditExport)).all()
         assert (entry.who, entry.kind) == ("alice", "csv")
         assert json.loads(entry.filter) == {
-            "site": ["entrack"], "from": "2026-11-01T00:00:00.000000Z", "action": "custom", "to_inclusive": False,
+            "site": ["entrack"], "from": "2026-11-01T00:00:00.000000Z", "action": "custom",
         }
+    client.get("/audit/consents.csv?to=2026-11-30", headers=bearer(token))
+    with app.app_context():
+        last = db.session.scalars(select(AuditExport).order_by(AuditExport.id.desc())).first()
+        assert json.loads(last.filter) == {
+            "site": ["entrack"], "to": "2026-12-01T00:00:00.000000Z", "to_inclusive": False}
 
 
 def test_auditor_of_every_site_gets_every_site(client, app):

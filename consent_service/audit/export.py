@@ -49,7 +49,8 @@ class ExportFilter:
 
     def for_log(self):
         """The filter as the export log keeps it."""
-        values = {"site": list(self.sites), "from": self.start, "to": self.end, "to_inclusive": self.end_inclusive,
+        values = {"site": list(self.sites), "from": self.start, "to": self.end,
+                  "to_inclusive": self.end_inclusive if self.end is not None else None,
                   "consent_id": self.consent_id, "action": self.action}
         return {key: chain.text(value) if isinstance(value, datetime) else value
                 for key, value in values.items() if value is not None}
