@@ -12,7 +12,6 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import sqlalchemy as sa
 
 from consent_service import config
 from consent_service.ledger import chain

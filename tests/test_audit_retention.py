@@ -4,10 +4,11 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from consent_service import verify
 from consent_service.audit.models import PurgeCheckpoint
+from consent_service.audit.proof import verify_database
 from consent_service.extensions import db
 from consent_service.ledger.models import ChainHead, ConsentRecord, IdempotencyKey
 from consent_service.ledger.verification import chain_start, verify_site
@@ -131,9 +132,6 @@ def test_purge_refuses_a_broken_chain(app, runner):
     ([], None),
 ])
 def test_audit_check_of_the_database_finds_deleted_records(app, deleted, message):
-    from consent_service.audit.proof import verify_database
-    from sqlalchemy import delete
-
     add_records(app, *({} for _ in range(5)))
     with app.app_context():
         db.session.execute(delete(ConsentRecord).where(ConsentRecord.seq.in_(deleted)))
@@ -147,8 +145,6 @@ def test_audit_check_of_the_database_finds_deleted_records(app, deleted, message
 
 
 def test_audit_check_after_a_purge(app, runner):
-    from consent_service.audit.proof import verify_database
-
     add_records(app, {"at": days_ago(4000)}, {"at": days_ago(3000)}, {})
     runner.invoke(args=["consent", "purge"])
     with app.app_context():

@@ -1,5 +1,6 @@
 """python -m consent_service.verify: a file alone verifies, and any edit is found and named."""
 import base64
+import csv
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from sqlalchemy import update
 
 from consent_service import verify
 from consent_service.extensions import db
+from consent_service.ledger import chain
 from consent_service.ledger.models import ConsentRecord
 
 from .audit_support import add_records, bearer, make_auditor, utc
@@ -44,8 +46,6 @@ def run(path, *args):
 
 def edit(path, row, column, value):
     """Change one cell as a spreadsheet would: read with csv, write back with csv."""
-    import csv
-
     with open(path, newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
     rows[row - 1][verify.COLUMNS.index(column)] = value
@@ -89,9 +89,6 @@ def test_a_deleted_or_moved_row_is_found(exported):
 
 def test_a_forged_chain_with_recomputed_hashes_breaks_at_the_link(exported):
     """Replacing row 3 by a record whose own hash is right still breaks the link to row 2."""
-    from consent_service.ledger import chain
-
-    import csv
     with open(exported, newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
     record = dict(zip(verify.COLUMNS, map(verify.restore, rows[2])))

@@ -86,11 +86,12 @@ def signing_key():
 
 
 def _stats_days():
+    """The sites asked for and their statistics per day (the last 30 days by default)."""
     auditor = service.current_auditor()
     query = load_query(range_query)
     sites = service.readable_sites(auditor, query.get("site"))
-    start, end = stats.default_range(*time_bounds(query)[:2])
-    return sites, stats.daily(sites, start, end, time_bounds(query)[2])
+    start, end, end_inclusive = time_bounds(query)
+    return sites, stats.daily(sites, *stats.default_range(start, end), end_inclusive)
 
 
 @bp.get("/stats.csv")
