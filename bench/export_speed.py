@@ -131,12 +131,16 @@ def main():
     for name, uri in databases.items():
         results = {case: run_case(case, uri, args.rows) for case in ("baseline", "service")}
         ratio = results["service"]["rows_per_s"] / results["baseline"]["rows_per_s"]
-        report["results"][name] = {**results, "service_vs_baseline": round(ratio, 2), "target_met": ratio >= 0.5}
+        # On a loaded machine wall time is noisy; in-process SQLite's CPU time is the steadier measure.
+        cpu_ratio = results["baseline"]["cpu_seconds"] / max(results["service"]["cpu_seconds"], 0.01)
+        report["results"][name] = {**results, "service_vs_baseline": round(ratio, 2),
+                                   "service_vs_baseline_by_cpu": round(cpu_ratio, 2), "target_met": ratio >= 0.5}
         for case, result in results.items():
             print(f"{name:10} {case:8} {result['rows']:>9} rows {result['seconds']:>6} s (CPU {result['cpu_seconds']} s) "
                   f"{result['rows_per_s']:>8} rows/s "
                   f"peak RSS {result['peak_rss_mb']} MB, samples {result['rss_mb_samples']}")
-        print(f"{name:10} service/baseline = {ratio:.2f} (target >= 0.5)")
+        print(f"{name:10} service/baseline = {ratio:.2f} by wall time, {cpu_ratio:.2f} by CPU time of the "
+              "Python process (target >= 0.5)")
     report["load_average_after"] = os.getloadavg()
     print(f"load average before {report['load_average_before']}, after {report['load_average_after']}")
     RESULTS.mkdir(exist_ok=True)
