@@ -94,6 +94,24 @@ def create_baseline_app():
     return app
 
 
+def create_mounted_app():
+    """The service itself, with the baseline GET added: what the consent-state check costs beyond
+    the app's own per-request work (security headers, CORS, session), which both then share."""
+    from consent_service import create_app, security
+
+    app = create_app()
+
+    def baseline_state():
+        response = jsonify(STATE)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Vary"] = "Authorization, Cookie"
+        return response
+
+    app.add_url_rule("/baseline/consent-state", "baseline_state", baseline_state)
+    security.UNLIMITED_ENDPOINTS.add("baseline_state")  # spared the limiter, like the state check
+    return app
+
+
 def create_table():
     """Create (or empty) the baseline table; run once before the workers start."""
     app = create_baseline_app()

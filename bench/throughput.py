@@ -53,21 +53,34 @@ def median_of(runs, key):
     return statistics.median(run[key] for run in runs)
 
 
-def compare(name, service_url, baseline_url, script, args, token=None):
-    """Alternate service and baseline runs; the medians and their ratio."""
+def measured(server, url, script, args, token):
+    """One wrk run against ``server``, with the server's CPU time per answered request."""
+    before = server.cpu_seconds()
+    run = wrk(url, script, args.seconds, args.connections, token=token)
+    run["cpu_us"] = (server.cpu_seconds() - before) / max(run["requests"], 1) * 1e6
+    return run
+
+
+def compare(name, service, service_url, baseline, baseline_url, script, args, token=None):
+    """Alternate service and baseline runs; medians, the median of the pairwise ratios, and the
+    ratio of server CPU per request (robust when other work shares the machine)."""
     warmup = {side: wrk(url, script, 1, args.connections, token=token)
               for side, url in (("service", service_url), ("baseline", baseline_url))}
     runs = {"service": [], "baseline": []}
     for _ in range(args.runs):
-        runs["service"].append(wrk(service_url, script, args.seconds, args.connections, token=token))
-        runs["baseline"].append(wrk(baseline_url, script, args.seconds, args.connections, token=token))
+        runs["service"].append(measured(service, service_url, script, args, token))
+        runs["baseline"].append(measured(baseline, baseline_url, script, args, token))
     row = {"name": name, "runs": runs, "warmup": warmup}
     for side in runs:
-        row[side] = {key: round(median_of(runs[side], key), 2) for key in ("per_second", "p50_ms", "p99_ms")}
+        row[side] = {key: round(median_of(runs[side], key), 2) for key in ("per_second", "p50_ms", "p99_ms", "cpu_us")}
         row[side]["errors"] = sum(run["errors"] for run in runs[side])
         row[side]["answered"] = sum(run["requests"] - run["non_2xx"] for run in runs[side])
-    row["ratio"] = round(row["service"]["per_second"] / row["baseline"]["per_second"], 3)
-    print(f"{name}: service {row['service']}  baseline {row['baseline']}  ratio {row['ratio']}", flush=True)
+    pairs = [s["per_second"] / b["per_second"] for s, b in zip(runs["service"], runs["baseline"])]
+    row["ratio"] = round(statistics.median(pairs), 3)
+    row["ratio_of_medians"] = round(row["service"]["per_second"] / row["baseline"]["per_second"], 3)
+    row["cpu_ratio"] = round(row["baseline"]["cpu_us"] / row["service"]["cpu_us"], 3)
+    print(f"{name}: service {row['service']}  baseline {row['baseline']}  ratio {row['ratio']} "
+          f"(pairs {[round(p, 2) for p in pairs]}) cpu ratio {row['cpu_ratio']}", flush=True)
     return row
 
 
@@ -89,7 +102,7 @@ def token_for(url):
         return json.loads(response.read())["token"]
 
 
-def start_pair(service_db, baseline_db, args, tmp):
+def start_pair(service_db, baseline_db, args, tmp, baseline_app="bench.baseline_app:create_baseline_app()"):
     """The service and the baseline, each migrated or created first, under the same configuration."""
     service = service_env(service_db)
     migrate(service)
@@ -97,8 +110,8 @@ def start_pair(service_db, baseline_db, args, tmp):
     subprocess.run([sys.executable, "-m", "bench.baseline_app"], cwd=ROOT, env=baseline, check=True, timeout=60)
     servers = [
         Gunicorn(service, workers=args.workers, threads=args.threads, log_path=Path(tmp) / "service.log"),
-        Gunicorn(baseline, app="bench.baseline_app:create_baseline_app()", workers=args.workers,
-                 threads=args.threads, log_path=Path(tmp) / "baseline.log"),
+        Gunicorn(baseline, app=baseline_app, workers=args.workers, threads=args.threads,
+                 log_path=Path(tmp) / "baseline.log"),
     ]
     servers[0].start()
     servers[1].start(ready_path="/baseline/consent-state")
@@ -124,24 +137,35 @@ def post_check(row, service_db, baseline_db, service_env_vars, before):
     return problems
 
 
-def scenario_engine(engine, service_db, baseline_db, args, tmp):
+def scenario_state(service_db, baseline_db, args, tmp):
+    """The consent-state check against a bare Flask app, and against the same GET mounted in the
+    service app (so that both pay the app's shared per-request work)."""
     rows = []
+    for label, app in (("bare Flask app", "bench.baseline_app:create_baseline_app()"),
+                       ("inside the service app", "bench.baseline_app:create_mounted_app()")):
+        service, baseline = start_pair(service_db, baseline_db, args, tmp, baseline_app=app)
+        try:
+            token = token_for(service.url)
+            rows.append(compare(f"consent-state GET vs {label}", service,
+                                service.url + "/api/v1/consent-state?site=entrack",
+                                baseline, baseline.url + "/baseline/consent-state", "get.lua", args, token))
+        finally:
+            service.stop()
+            baseline.stop()
+    return rows
+
+
+def scenario_post(engine, service_db, baseline_db, args, tmp):
     service, baseline = start_pair(service_db, baseline_db, args, tmp)
     try:
-        if engine == "sqlite" or not args.post_only:
-            token = token_for(service.url)
-            if engine == "sqlite":
-                rows.append(compare("consent-state GET", service.url + "/api/v1/consent-state?site=entrack",
-                                    baseline.url + "/baseline/consent-state", "get.lua", args, token))
         before = count_rows(service_db, "consent_records")
-        row = compare(f"consent POST ({engine})", service.url + "/api/v1/consents",
-                      baseline.url + "/baseline/consents", "post.lua", args)
+        row = compare(f"consent POST ({engine})", service, service.url + "/api/v1/consents",
+                      baseline, baseline.url + "/baseline/consents", "post.lua", args)
         post_check(row, service_db, baseline_db, service.env, before)
-        rows.append(row)
     finally:
         service.stop()
         baseline.stop()
-    return rows
+    return [row]
 
 
 def machine():
@@ -152,14 +176,14 @@ def machine():
 
 
 def table(rows):
-    lines = ["| measurement | service req/s | baseline req/s | ratio (target) | service p50 / p99 ms | "
-             "baseline p50 / p99 ms | errors |", "|---|---|---|---|---|---|---|"]
+    lines = ["| measurement | service req/s | baseline req/s | ratio (target) | CPU/request service / baseline "
+             "(ratio) | service p50 / p99 ms | baseline p50 / p99 ms | errors |", "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         target = TARGETS["state" if "GET" in row["name"] else "post"]
         s, b = row["service"], row["baseline"]
         lines.append(f"| {row['name']} | {s['per_second']:.0f} | {b['per_second']:.0f} | {row['ratio']:.2f} "
-                     f"(>= {target}) | {s['p50_ms']:.1f} / {s['p99_ms']:.1f} | {b['p50_ms']:.1f} / {b['p99_ms']:.1f} "
-                     f"| {s['errors']} |")
+                     f"(>= {target}) | {s['cpu_us']:.0f} / {b['cpu_us']:.0f} µs ({row['cpu_ratio']:.2f}) | "
+                     f"{s['p50_ms']:.1f} / {s['p99_ms']:.1f} | {b['p50_ms']:.1f} / {b['p99_ms']:.1f} | {s['errors']} |")
     return "\n".join(lines)
 
 
@@ -171,17 +195,19 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument("--post-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--measure", default="state,post", help="state, post or both (default)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk (Debian/Ubuntu)")
     rows = []
     with tempfile.TemporaryDirectory(prefix="consent-bench-") as tmp:
-        if "sqlite" in args.engines:
-            rows += scenario_engine("sqlite", f"sqlite:///{tmp}/service.sqlite3", f"sqlite:///{tmp}/baseline.sqlite3",
-                                    args, tmp)
-        if "postgresql" in args.engines:
+        sqlite_dbs = f"sqlite:///{tmp}/service.sqlite3", f"sqlite:///{tmp}/baseline.sqlite3"
+        if "state" in args.measure:
+            rows += scenario_state(*sqlite_dbs, args, tmp)
+        if "sqlite" in args.engines and "post" in args.measure:
+            rows += scenario_post("sqlite", *sqlite_dbs, args, tmp)
+        if "postgresql" in args.engines and "post" in args.measure:
             with PostgresCluster() as cluster:
                 for name in ("service", "baseline"):
                     engine = sa.create_engine(config.database_uri(cluster.url, ""), isolation_level="AUTOCOMMIT",
@@ -190,7 +216,7 @@ def main(argv=None):
                         connection.execute(sa.text(f"CREATE DATABASE {name}"))
                     engine.dispose()
                 base = cluster.url.rsplit("/", 1)[0]
-                rows += scenario_engine("postgresql", f"{base}/service", f"{base}/baseline", args, tmp)
+                rows += scenario_post("postgresql", f"{base}/service", f"{base}/baseline", args, tmp)
     report = {"when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": machine(),
               "settings": vars(args), "rows": rows}
     Path(args.output).mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,7 @@ EVERY_RESPONSE = (
 PAGE_ONLY = (("Cross-Origin-Opener-Policy", "same-origin"),)
 # Read-only answers from a signed token, without the database: never rate limited, and spared the
 # limiter's bookkeeping, because every page view of a customer's site asks them.
-UNLIMITED_ENDPOINTS = frozenset({"ledger_api.get_consent_state", "ledger_api.verify_consent_state"})
+UNLIMITED_ENDPOINTS = {"ledger_api.get_consent_state", "ledger_api.verify_consent_state"}
 
 
 def csp_nonce():
