@@ -8,6 +8,7 @@ get a policy that allows nothing at all, because nothing should ever render them
 ``/banner.js`` is loaded by other sites' pages: the headers here never stop that (no
 Cross-Origin-Resource-Policy, and a script's own CSP does not apply to the page that embeds it).
 """
+import logging
 import secrets
 from functools import partial
 
@@ -83,6 +84,21 @@ def add_security_headers(response):
 @limiter.request_filter
 def _unlimited():
     return request.endpoint in UNLIMITED_ENDPOINTS
+
+
+class ClientAddressFilter(logging.Filter):
+    """Flask-Limiter logs each breach with its key, the client's full address: log the limit and
+    the endpoint only (the ledger itself keeps no more than a truncated address)."""
+
+    def filter(self, record):
+        if isinstance(record.msg, str) and record.msg.startswith("ratelimit ") and len(record.args or ()) == 3:
+            record.args = (record.args[0], "a client", record.args[2])
+        return True
+
+
+_limiter_log = logging.getLogger("flask-limiter")
+if not any(isinstance(f, ClientAddressFilter) for f in _limiter_log.filters):
+    _limiter_log.addFilter(ClientAddressFilter())
 
 
 def rate_limited(error):
