@@ -7,6 +7,7 @@ import re
 import secrets
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import RETRY_AFTER_SECONDS, ApiError
 from ..extensions import db
 from . import chain, tokens
+from .group_commit import GroupCommit
 from .models import ChainHead, ConsentRecord, IdempotencyKey
 from .schemas import consent_out
 
@@ -170,20 +172,77 @@ def record_decision(data, client, idempotency_key=None):
     return body, False
 
 
+@dataclass
+class _Pending:
+    """One decision waiting for its batch's commit; the leader fills in ``body`` or ``error``."""
+
+    site: object
+    fields: dict
+    key: str | None
+    digest: str
+    body: dict | None = None
+    error: Exception | None = None
+
+
+_GROUP = GroupCommit()
+_UNAVAILABLE = "The consent store is briefly unavailable; retry shortly."
+
+
 def _store(site, fields, key, digest):
-    """Append, remember the idempotency key, commit; the response body."""
+    """Store one decision, committed with this process's concurrent decisions for the site; its body."""
+    item = _Pending(site, fields, key, digest)
+    # End the validation reads: no connection idles in a transaction while its batch is written,
+    # and a connection the database dropped meanwhile is discarded by the pool, not rolled back here.
+    db.session.close()
+    try:
+        _GROUP.submit((id(current_app._get_current_object()), site.key), item, _write_batch)
+    except TimeoutError:
+        raise ApiError(503, _UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
+    if item.error is not None:
+        raise item.error
+    if item.body is None:  # the leader was interrupted
+        raise ApiError(503, _UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return item.body
+
+
+def _write_batch(items):
+    """The leader's work: every item in one transaction; after a conflict (a repeated
+    Idempotency-Key), each item in its own, so that only the repeated one fails."""
+    try:
+        _commit(items)
+        return
+    except IntegrityError as error:
+        if len(items) == 1:
+            items[0].error = error
+            return
+    except Exception as error:  # re-raised in each item's own request
+        for item in items:
+            item.error = error
+        return
+    for item in items:
+        try:
+            _commit([item])
+        except Exception as error:
+            item.error = error
+
+
+def _commit(items):
+    """Append the items, remember their idempotency keys, commit once."""
     with _writer_turn():
         try:
-            record = append(site, fields)
-            body = response_body(site, record)
-            if key:
-                db.session.add(IdempotencyKey(key=key, request_digest=digest, record_id=record.id,
-                                              response=json.dumps(body), created_at=record.recorded_at))
+            for item in items:
+                record = append(item.site, item.fields)
+                item.body = response_body(item.site, record)
+                if item.key:
+                    db.session.add(IdempotencyKey(
+                        key=item.key, request_digest=item.digest, record_id=record.id,
+                        response=json.dumps(item.body), created_at=record.recorded_at))
             db.session.commit()
         except BaseException:
             db.session.rollback()  # before the next writer's turn
+            for item in items:
+                item.body = None
             raise
-    return body
 
 
 _SQLITE_WRITERS = threading.Lock()
@@ -202,8 +261,7 @@ def _writer_turn():
         return
     options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {})
     if not _SQLITE_WRITERS.acquire(timeout=float(options.get("timeout", 15))):
-        raise ApiError(503, "The consent store is briefly unavailable; retry shortly.",
-                       headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        raise ApiError(503, _UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     try:
         yield
     finally:
