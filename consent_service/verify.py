@@ -11,6 +11,7 @@ import base64
 import collections
 import csv
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -39,6 +40,7 @@ COLUMNS = (
 # so does a cell that already starts with "'", so that removing exactly one "'" always restores it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 BATCH = 5000  # rows per batch of hash checks
+CHUNK_CHARS = 1 << 21  # characters of the file per batch (about 4,500 rows)
 
 
 def neutralise(cell):
@@ -81,30 +83,41 @@ class SiteRun:
                 f"head seq {self.last_seq} {self.last_hash}")
 
 
-def _check_batch(first_number, batch, width, order):
+def _check_batch(batch, width, order):
     """Record-level checks (personal-field digest, record hash) of consecutive rows.
 
     Returns each good row's link ``(site, seq, prev_hash, record_hash, consent_id)``, then the first bad
-    row's link (or None) and its error (or None). The caller checks the links, in order.
+    row's link (or None) and ``(its offset in the batch, what is wrong)`` (or None). The caller checks the
+    links, in order.
     """
     links = []
-    for number, cells in enumerate(batch, start=first_number):
+    for offset, cells in enumerate(batch):
         if len(cells) != width:
-            return links, None, f"row {number}: {len(cells)} cells where the header has {width}"
+            return links, None, (offset, f": {len(cells)} cells where the header has {width}")
         if order is not None:
             cells = [cells[index] for index in order]
         record = dict(zip(COLUMNS, [cell[1:] if cell[:1] == "'" else cell for cell in cells]))
         try:
             seq = int(record["seq"])
         except ValueError:
-            return links, None, f"row {number}: seq {record['seq']!r} is not a number"
+            return links, None, (offset, f": seq {record['seq']!r} is not a number")
         link = (record["site"], seq, record["prev_hash"], record["record_hash"], record["consent_id"])
         try:
             chain.check_record(record, seq, record["prev_hash"])
         except chain.ChainBreak as error:
-            return links, link, f"row {number} (seq {seq}, consent_id {record['consent_id']}): {error.reason}"
+            return links, link, (offset, f" (seq {seq}, consent_id {record['consent_id']}): {error.reason}")
         links.append(link)
     return links, None, None
+
+
+def _check_rows(batch, width, order):
+    """``_check_batch`` with the number of rows first."""
+    return (len(batch), *_check_batch(batch, width, order))
+
+
+def _check_text(text, width, order):
+    """``_check_rows`` of a piece of the file's text that holds whole rows (parsed here, in the worker)."""
+    return _check_rows(list(csv.reader(io.StringIO(text, newline=""))), width, order)
 
 
 def _link(number, link, runs, wanted):
@@ -128,44 +141,54 @@ def _link(number, link, runs, wanted):
 
 
 def _batches(rows):
-    batch, first = [], 2
-    for number, cells in enumerate(rows, start=2):
+    batch = []
+    for cells in rows:
         batch.append(cells)
         if len(batch) == BATCH:
-            yield first, batch
-            batch, first = [], number + 1
+            yield batch
+            batch = []
     if batch:
-        yield first, batch
+        yield batch
 
 
-def _checked(batches, jobs, width, order):
-    """``(first_number, links, bad_link, error)`` per batch, in file order; in worker processes if jobs > 1."""
-    first = next(batches, None)
-    second = next(batches, None)
-    queue = itertools.chain(filter(None, (first, second)), batches)
+def _text_chunks(file):
+    """Pieces of an opened CSV's text, each ending at a record boundary: a line break after an even
+    number of double quotes (inside a quoted cell the count is odd)."""
+    carry = ""
+    while block := file.read(CHUNK_CHARS):
+        text = carry + block
+        cut = text.rfind("\n")
+        while cut >= 0 and text.count('"', 0, cut) % 2:
+            cut = text.rfind("\n", 0, cut)
+        if cut < 0:
+            carry = text
+            continue
+        yield text[:cut + 1]
+        carry = text[cut + 1:]
+    if carry:
+        yield carry
+
+
+def _checked(tasks, check, jobs, width, order):
+    """``check(task, width, order)`` of each task, in order; in ``jobs`` worker processes if more than one."""
+    first, second = next(tasks, None), next(tasks, None)
+    queue = itertools.chain(filter(None, (first, second)), tasks)
     if second is None or jobs <= 1:
-        for number, batch in queue:
-            yield number, *_check_batch(number, batch, width, order)
+        for task in queue:
+            yield check(task, width, order)
         return
     with ProcessPoolExecutor(jobs) as pool:
         pending = collections.deque()
-        for number, batch in queue:
-            pending.append((number, pool.submit(_check_batch, number, batch, width, order)))
+        for task in queue:
+            pending.append(pool.submit(check, task, width, order))
             if len(pending) > 2 * jobs:
-                number, future = pending.popleft()
-                yield number, *future.result()
+                yield pending.popleft().result()
         while pending:
-            number, future = pending.popleft()
-            yield number, *future.result()
+            yield pending.popleft().result()
 
 
-def verify_rows(rows, wanted=None, jobs=1):
-    """Check every row of an opened CSV (header first); return ``{site: SiteRun}`` or raise FileBreak.
-
-    ``wanted`` maps ``(site, seq)`` to None; the row number and hash found for each are filled in.
-    With ``jobs`` > 1 the hashes are computed in that many processes; the links are checked here.
-    """
-    header = next(rows, None)
+def _layout(header):
+    """``(width, order)`` of a header row: order None when COLUMNS come first, in their order."""
     if header is None:
         raise FileBreak("the file is empty")
     header = [restore(name) for name in header]
@@ -173,16 +196,41 @@ def verify_rows(rows, wanted=None, jobs=1):
     if missing:
         raise FileBreak(f"the header lacks the columns {', '.join(missing)}")
     order = [header.index(name) for name in COLUMNS]
-    runs, wanted = {}, wanted if wanted is not None else {}
-    order = None if order == list(range(len(COLUMNS))) else order
-    for first, links, bad_link, error in _checked(_batches(rows), jobs, len(header), order):
-        for number, link in enumerate(links, start=first):
-            _link(number, link, runs, wanted)
+    return len(header), None if order == list(range(len(COLUMNS))) else order
+
+
+def _link_results(results, wanted):
+    """Check the links of the checked rows, in file order; ``{site: SiteRun}`` or FileBreak."""
+    runs, number = {}, 2
+    for count, links, bad_link, error in results:
+        for offset, link in enumerate(links):
+            _link(number + offset, link, runs, wanted)
         if error is not None:
+            offset, detail = error
             if bad_link is not None:
-                _link(first + len(links), bad_link, runs, {})
-            raise FileBreak(error)
+                _link(number + offset, bad_link, runs, {})
+            raise FileBreak(f"row {number + offset}{detail}")
+        number += count
     return runs
+
+
+def verify_rows(rows, wanted=None, jobs=1):
+    """Check every row (lists of cells, header first); return ``{site: SiteRun}`` or raise FileBreak.
+
+    ``wanted`` maps ``(site, seq)`` to None; the row number and hash found for each are filled in.
+    With ``jobs`` > 1 the hashes are computed in that many processes; the links are checked here.
+    """
+    width, order = _layout(next(rows, None))
+    results = _checked(_batches(rows), _check_rows, jobs, width, order)
+    return _link_results(results, wanted if wanted is not None else {})
+
+
+def verify_text(file, wanted=None, jobs=1):
+    """``verify_rows`` of an opened CSV file (``newline=""``); workers also parse the CSV."""
+    line = file.readline()
+    width, order = _layout(next(csv.reader([line]), None) if line else None)
+    results = _checked(_text_chunks(file), _check_text, jobs, width, order)
+    return _link_results(results, wanted if wanted is not None else {})
 
 
 def check_head(signed_head, public_key, runs, found):
@@ -297,7 +345,7 @@ def verify_file(path, complete=False, signed_head=None, public_key=None, out=pri
         wanted[statement["site"], statement["seq"]] = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as file:
-            runs = verify_rows(csv.reader(file), wanted, jobs or os.cpu_count() or 1)
+            runs = verify_text(file, wanted, jobs or os.cpu_count() or 1)
         out(f"{path}: {sum(run.rows for run in runs.values())} rows, every row's hash verifies")
         for run in runs.values():
             out(run.describe())

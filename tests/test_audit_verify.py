@@ -1,6 +1,7 @@
 """python -m consent_service.verify: a file alone verifies, and any edit is found and named."""
 import base64
 import csv
+import io
 import json
 import subprocess
 import sys
@@ -203,7 +204,23 @@ def test_signed_statement_is_canonical_json(client, exported, token):
     assert json.loads(payload)["statement"] == "consent-chain-head"
 
 
+@pytest.mark.parametrize("chunk", [1, 97, 400, 10_000])
+def test_pieces_end_at_record_boundaries(client, app, token, tmp_path, monkeypatch, chunk):
+    """A line break inside a quoted cell never ends a piece, whatever the piece size."""
+    add_records(app, {"policy_version": 'a "quoted"\nline, break'}, {"user_agent": '"\r\n"'}, {}, {})
+    path = tmp_path / "quoted.csv"
+    path.write_bytes(client.get("/audit/consents.csv", headers=bearer(token)).data)
+    monkeypatch.setattr(verify, "CHUNK_CHARS", chunk)
+    with open(path, newline="", encoding="utf-8") as file:
+        file.readline()
+        pieces = list(verify._text_chunks(file))
+    assert len(pieces) == (1 if chunk == 10_000 else 4)
+    assert [len(list(csv.reader(io.StringIO(piece, newline="")))) for piece in pieces] == [1] * 4 or chunk == 10_000
+    assert verify.verify_file(str(path), True, out=lambda line: None, jobs=1) == 0
+
+
 def test_hashes_checked_in_worker_processes(exported, monkeypatch):
+    monkeypatch.setattr(verify, "CHUNK_CHARS", 300)
     monkeypatch.setattr(verify, "BATCH", 2)
     assert verify.verify_file(str(exported), True, out=lambda line: None, jobs=2) == 0
     edit(exported, 5, "language", "sv")
