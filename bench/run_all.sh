@@ -25,6 +25,7 @@ echo "== soak: 64 visitors, nothing lost, chain verifies"
 # The banner's and the audit's own benchmarks, when present (their owners document their options).
 for script in bench/banner_*.py bench/export_*.py bench/verify_*.py; do
   [ -e "$script" ] || continue
+  case "$script" in *_data.py) continue ;; esac  # data generators, not benchmarks
   module=$(basename "$script" .py)
   echo "== $module"
   "$PY" -m "bench.$module" || status=1
