@@ -83,7 +83,7 @@ class SiteRun:
                 f"head seq {self.last_seq} {self.last_hash}")
 
 
-def _check_batch(batch, width, order):
+def _check_batch(batch, width, order, neutralised=True):
     """Record-level checks (personal-field digest, record hash) of consecutive rows.
 
     Returns each good row's link ``(site, seq, prev_hash, record_hash, consent_id)``, then the first bad
@@ -96,7 +96,9 @@ def _check_batch(batch, width, order):
             return links, None, (offset, f": {len(cells)} cells where the header has {width}")
         if order is not None:
             cells = [cells[index] for index in order]
-        record = dict(zip(COLUMNS, [cell[1:] if cell[:1] == "'" else cell for cell in cells]))
+        if neutralised:
+            cells = [cell[1:] if cell[:1] == "'" else cell for cell in cells]
+        record = dict(zip(COLUMNS, cells))
         try:
             seq = int(record["seq"])
         except ValueError:
@@ -169,18 +171,18 @@ def _text_chunks(file):
         yield carry
 
 
-def _checked(tasks, check, jobs, width, order):
-    """``check(task, width, order)`` of each task, in order; in ``jobs`` worker processes if more than one."""
+def _checked(tasks, check, jobs, *args):
+    """``check(task, *args)`` of each task, in order; in ``jobs`` worker processes if more than one."""
     first, second = next(tasks, None), next(tasks, None)
     queue = itertools.chain(filter(None, (first, second)), tasks)
     if second is None or jobs <= 1:
         for task in queue:
-            yield check(task, width, order)
+            yield check(task, *args)
         return
     with ProcessPoolExecutor(jobs) as pool:
         pending = collections.deque()
         for task in queue:
-            pending.append(pool.submit(check, task, width, order))
+            pending.append(pool.submit(check, task, *args))
             if len(pending) > 2 * jobs:
                 yield pending.popleft().result()
         while pending:

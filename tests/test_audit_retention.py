@@ -150,3 +150,15 @@ def test_audit_check_after_a_purge(app, runner):
     with app.app_context():
         report = verify_database("entrack")
     assert report.ok and (report.count, report.last_seq) == (1, 3)
+
+
+def test_audit_check_in_worker_processes(app, monkeypatch):
+    monkeypatch.setattr(verify, "BATCH", 2)
+    add_records(app, *({} for _ in range(7)))
+    with app.app_context():
+        assert verify_database("entrack", jobs=2).ok
+        db.session.execute(update(ConsentRecord).where(ConsentRecord.seq == 6).values(user_agent="curl"))
+        db.session.commit()
+        report = verify_database("entrack", jobs=2)
+    assert report.error.startswith("the export's row 7 (seq 6, consent_id ")
+    assert report.error.endswith("the IP prefix, user agent or page URL was edited")
