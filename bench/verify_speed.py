@@ -39,7 +39,8 @@ def database(uri):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
     results = {}
     with app.app_context():
-        checks = (("ledger verify_site", verify_site), ("audit verify_database", partial(verify_database, jobs=os.cpu_count())))
+        checks = (("ledger verify_site", verify_site),
+                  ("audit verify_database", partial(verify_database, jobs=os.cpu_count())))
         for name, check in checks:
             report, wall, cpu = timed(check, SITE)
             assert report.ok, report.error
