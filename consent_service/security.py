@@ -6,7 +6,8 @@ styles come from this origin, or carry the per-response nonce that templates rea
 get a policy that allows nothing at all, because nothing should ever render them as a page.
 
 ``/banner.js`` is loaded by other sites' pages: the headers here never stop that (no
-Cross-Origin-Resource-Policy, and a script's own CSP does not apply to the page that embeds it).
+Cross-Origin-Resource-Policy is added here; the banner's view sets ``cross-origin`` itself), and a
+script's own CSP header does not apply to the page that embeds it.
 """
 import logging
 import secrets
