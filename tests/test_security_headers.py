@@ -121,9 +121,17 @@ def html_pages(app):
             yield rule.rule, response
 
 
+PAGES_WITH_ARGUMENTS = ("/privacy/entrack?lang=en", "/privacy/entrack?lang=fi", "/my-consent?site=entrack&lang=sv")
+
+
 def test_own_pages_need_no_unsafe_inline(app):
     pages = dict(html_pages(app))
     assert "/" in pages
+    client = app.test_client()
+    for path in PAGES_WITH_ARGUMENTS:
+        response = client.get(path)
+        assert response.status_code == 200 and response.mimetype == "text/html", path
+        pages[path] = response
     for path, response in pages.items():
         assert_secure(response)
         csp = policy(response)
