@@ -29,6 +29,9 @@ class Config:
     PROXY_FIX_X_FOR = 0
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # A rate-limit store that is down (Redis) never fails a visitor's request: count in memory meanwhile.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Per client address, on POST /api/v1/consents and on auditor sign-in.
     RATELIMIT_CONSENT = "120 per minute"
     RATELIMIT_SIGN_IN = "10 per minute"
@@ -49,12 +52,14 @@ def database_uri(url, instance_path):
 def engine_options(uri):
     """Pool and timeout settings per engine."""
     if uri.startswith("sqlite"):
-        return {"connect_args": {"timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "15"))}}
+        return {"hide_parameters": True, "connect_args": {"timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "15"))}}
     return {
         "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")),
         "pool_timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
         "pool_pre_ping": True,
+        # Error texts never carry statement parameters (user agents, page addresses) into logs.
+        "hide_parameters": True,
         "pool_recycle": 1800,
         "connect_args": {"connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))},
     }

@@ -39,6 +39,14 @@ def _wants_json():
     return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
 
 
+def _discard_transaction():
+    """Roll back; a connection the database already dropped is simply discarded."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.close()
+
+
 def register_error_handlers(app):
     """JSON errors for the API; the 500 handler logs and rolls back, and never leaks the cause."""
 
@@ -64,7 +72,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(DBAPIError)
     def database_error(error):
-        db.session.rollback()
+        _discard_transaction()
         if not (isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated):
             return internal_error(error)
         log.warning("database unavailable: %s", type(error.orig).__name__)
@@ -75,7 +83,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(500)
     def internal_error(error):
-        db.session.rollback()
+        _discard_transaction()
         log.error("unhandled error on %s %s", request.method, request.path,
                   exc_info=getattr(error, "original_exception", None))
         if _wants_json():

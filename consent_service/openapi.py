@@ -37,6 +37,7 @@ PATHS = {
                 "413": _error("The body is larger than 16 KB."),
                 "415": _error("The body is not sent as JSON."),
                 "422": _error("A field is missing, unknown or invalid."),
+                "429": _error("Too many decisions from this address; see Retry-After."),
                 "503": _error("The store is briefly unavailable; see Retry-After."),
             },
         },

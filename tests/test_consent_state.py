@@ -86,13 +86,17 @@ def test_tampered_token_fails_closed(client, decision, tamper):
     assert_closed(state(client, query_string={"token": tamper(decision["token"])}), "invalid_signature")
 
 
-def test_token_with_granted_marketing_forged_fails(client, decision):
-    import base64
-    payload, rest = decision["token"].split(".", 1)
-    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    data["m"] = 1
-    forged = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
-    assert_closed(state(client, query_string={"token": f"{forged}.{rest}"}), "invalid_signature")
+def test_token_with_granted_marketing_forged_fails(app, client, decision):
+    """Re-encode the token's own payload with marketing granted and keep the old signature."""
+    from itsdangerous import URLSafeSerializer
+
+    with app.app_context():
+        payload = URLSafeSerializer("unused").load_payload(decision["token"].rsplit(".", 2)[0].encode())
+    assert payload["m"] == 0
+    forged_payload = URLSafeSerializer("unused").dump_payload({**payload, "m": 1}).decode()
+    timestamp, signature = decision["token"].rsplit(".", 2)[1:]
+    forged = f"{forged_payload}.{timestamp}.{signature}"
+    assert_closed(state(client, query_string={"token": forged}), "invalid_signature")
 
 
 def test_token_of_other_site_fails_closed(client, decision):

@@ -235,3 +235,10 @@ def test_http_errors_are_json(client, method, path, status):
 def test_no_cors_headers_without_origin(client, consent_body):
     response = client.post("/api/v1/consents", json=consent_body)
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"}])
+def test_unreachable_rate_limit_store_never_fails_a_visitor(client, app, consent_body):
+    response = client.post("/api/v1/consents", json=consent_body)
+    assert response.status_code == 201
+    assert count_records(app) == 1
