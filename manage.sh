@@ -38,6 +38,12 @@ case "${1:-}" in
       export FLASK_SECRET_KEY
       echo "FLASK_SECRET_KEY is not set: using a random key for this run (tokens end with it)." >&2
     fi
+    if [ -z "${AUDIT_SIGNING_KEY:-}" ]; then
+      # An Ed25519 private key is 32 random bytes (base64); see README "Consent proof for auditors".
+      AUDIT_SIGNING_KEY="$("$VENV/bin/python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
+      export AUDIT_SIGNING_KEY
+      echo "AUDIT_SIGNING_KEY is not set: signing chain heads with a random key for this run." >&2
+    fi
     "$VENV/bin/flask" --app wsgi db upgrade
     exec "$VENV/bin/gunicorn" --no-control-socket -c python:consent_service.gunicorn_config wsgi:app
     ;;

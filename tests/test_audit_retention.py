@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from consent_service import verify
-from consent_service.audit.models import PurgeCheckpoint
+from consent_service.ledger.models import PurgeCheckpoint
 from consent_service.audit.proof import verify_database
 from consent_service.extensions import db
 from consent_service.ledger.models import ChainHead, ConsentRecord, IdempotencyKey

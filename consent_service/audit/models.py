@@ -1,7 +1,10 @@
-"""Tables of the audit area: auditor accounts, the log of their exports, purge checkpoints."""
+"""Tables of the audit area: auditor accounts and the log of their exports.
+
+Purge checkpoints belong to the chain: ``ledger.models.PurgeCheckpoint``.
+"""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -44,22 +47,3 @@ class AuditExport(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     # The filter as JSON, e.g. {"site": ["entrack"], "from": "2026-11-01T00:00:00.000000Z"}.
     filter: Mapped[str] = mapped_column(Text)
-
-
-class PurgeCheckpoint(db.Model):
-    """The last record of a purged prefix of a site's chain: what remains verifies from here."""
-
-    __tablename__ = "purge_checkpoints"
-    __table_args__ = (Index("uq_purge_checkpoints_site_seq", "site", "seq", unique=True),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    site: Mapped[str] = mapped_column(String(40))
-    seq: Mapped[int] = mapped_column(BigInteger)
-    record_hash: Mapped[str] = mapped_column(String(64))
-    last_recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    purged_count: Mapped[int] = mapped_column(BigInteger)
-    purged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # The signed statement (canonical JSON), its Ed25519 signature (base64) and the key's id.
-    payload: Mapped[str] = mapped_column(Text)
-    signature: Mapped[str] = mapped_column(String(100))
-    key_id: Mapped[str] = mapped_column(String(16))

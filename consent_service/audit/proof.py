@@ -7,11 +7,10 @@ from sqlalchemy import select
 from ..errors import ApiError
 from ..extensions import db
 from ..ledger import chain
-from ..ledger.models import ChainHead, ConsentRecord
+from ..ledger.models import ChainHead, ConsentRecord, PurgeCheckpoint
 from ..ledger.verification import ChainReport, chain_start
 from .. import verify
 from . import export, signing
-from .models import PurgeCheckpoint
 
 
 def history(consent_id, site_keys):

@@ -7,10 +7,9 @@ from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..ledger import chain
-from ..ledger.models import ConsentRecord, IdempotencyKey
+from ..ledger.models import ConsentRecord, IdempotencyKey, PurgeCheckpoint
 from ..ledger.verification import chain_start, verify_site
 from . import signing
-from .models import PurgeCheckpoint
 
 
 class PurgeRefused(Exception):

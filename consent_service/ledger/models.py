@@ -65,3 +65,22 @@ class IdempotencyKey(db.Model):
     record_id: Mapped[int] = mapped_column(BigId, ForeignKey("consent_records.id", ondelete="CASCADE"))
     response: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PurgeCheckpoint(db.Model):
+    """The last record of a purged prefix of a site's chain: what remains verifies from here."""
+
+    __tablename__ = "purge_checkpoints"
+    __table_args__ = (Index("uq_purge_checkpoints_site_seq", "site", "seq", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    last_recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    purged_count: Mapped[int] = mapped_column(BigInteger)
+    purged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The signed statement (canonical JSON), its Ed25519 signature (base64) and the key's id.
+    payload: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(100))
+    key_id: Mapped[str] = mapped_column(String(16))

@@ -3,10 +3,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..audit.models import PurgeCheckpoint
 from ..extensions import db
 from . import chain
-from .models import ChainHead, ConsentRecord
+from .models import ChainHead, ConsentRecord, PurgeCheckpoint
 
 BATCH = 2000
 
