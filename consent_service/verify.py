@@ -2,8 +2,9 @@
 
     python -m consent_service.verify consents.csv [--complete] [--head head.json --public-key KEY]
 
-Only the standard library is used, and ``consent_service/ledger/chain.py`` for the hashes: an auditor
-can also copy this file and ``ledger/chain.py`` and run ``python verify.py consents.csv``.
+The hashes need only the standard library and ``consent_service/ledger/chain.py``: an auditor can also
+copy this file and ``ledger/chain.py`` and run ``python verify.py consents.csv``. Checking a signed
+chain head (``--head``) uses the ``cryptography`` package's Ed25519.
 Exit status: 0 the file verifies, 1 a row (named) or the signed head does not, 2 unusable input.
 """
 import argparse
@@ -268,75 +269,41 @@ def key_id(raw_public_key):
     return hashlib.sha256(raw_public_key).hexdigest()[:16]
 
 
+def _ed25519():
+    """The maintained Ed25519 implementation (the ``cryptography`` package), needed for signed heads only."""
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    except ImportError:
+        raise FileBreak("checking a signed head needs the cryptography package (pip install cryptography); "
+                        "or check its signature with openssl, as the README shows") from None
+    return InvalidSignature, Ed25519PublicKey, load_pem_public_key
+
+
 def decode_public_key(text):
     """A raw 32-byte Ed25519 public key from base64 or from a PEM (SubjectPublicKeyInfo) block."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip() and not line.startswith("-----")]
-    raw = base64.b64decode("".join(lines), validate=False)
-    raw = raw[-32:] if len(raw) == 44 else raw  # the DER wrapper of an Ed25519 key is 12 bytes
+    _, public_key_class, load_pem_public_key = _ed25519()
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        key = load_pem_public_key(text.encode("ascii"))
+        if not isinstance(key, public_key_class):
+            raise ValueError("not an Ed25519 public key")
+        return key.public_bytes_raw()
+    raw = base64.b64decode(text, validate=True)
     if len(raw) != 32:
         raise ValueError("an Ed25519 public key has 32 bytes")
     return raw
 
 
-# Ed25519 signature verification (RFC 8032, section 5.1.7) with Python's integers.
-_P = 2 ** 255 - 19
-_L = 2 ** 252 + 27742317777372353535851937790883648493
-_D = -121665 * pow(121666, _P - 2, _P) % _P
-_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
-
-
-def _x_from_y(y, sign):
-    xx = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
-    x = pow(xx, (_P + 3) // 8, _P)
-    if (x * x - xx) % _P:
-        x = x * _SQRT_M1 % _P
-    if (x * x - xx) % _P or (x == 0 and sign):
-        return None
-    return _P - x if x & 1 != sign else x
-
-
-def _point(encoded):
-    y = int.from_bytes(encoded, "little")
-    sign, y = y >> 255, y & ((1 << 255) - 1)
-    x = _x_from_y(y, sign) if y < _P else None
-    return None if x is None else (x, y, 1, x * y % _P)
-
-
-def _add(a, b):
-    x1, y1, z1, t1 = a
-    x2, y2, z2, t2 = b
-    e, f = (y1 - x1) * (y2 - x2) % _P, (y1 + x1) * (y2 + x2) % _P
-    c, d = t1 * 2 * _D * t2 % _P, z1 * 2 * z2 % _P
-    e, f, g, h = f - e, d - c, d + c, f + e
-    return e * f % _P, g * h % _P, f * g % _P, e * h % _P
-
-
-def _times(n, point):
-    result = (0, 1, 1, 0)
-    while n:
-        if n & 1:
-            result = _add(result, point)
-        point, n = _add(point, point), n >> 1
-    return result
-
-
-def _same(a, b):
-    return (a[0] * b[2] - b[0] * a[2]) % _P == 0 and (a[1] * b[2] - b[1] * a[2]) % _P == 0
-
-
-_BASE = _point((4 * pow(5, _P - 2, _P) % _P).to_bytes(32, "little"))
-
-
 def ed25519_verify(public_key, message, signature):
-    """True when ``signature`` (64 bytes) is the Ed25519 signature of ``message`` by ``public_key``."""
-    if len(public_key) != 32 or len(signature) != 64:
+    """True when ``signature`` is the Ed25519 signature of ``message`` by the raw ``public_key``."""
+    invalid_signature, public_key_class, _ = _ed25519()
+    try:
+        public_key_class.from_public_bytes(public_key).verify(signature, message)
+    except (invalid_signature, ValueError):
         return False
-    a, r = _point(public_key), _point(signature[:32])
-    s = int.from_bytes(signature[32:], "little")
-    if a is None or r is None or s >= _L:
-        return False
-    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % _L
-    return _same(_times(s, _BASE), _add(r, _times(h, a)))
+    return True
 
 
 def verify_file(path, complete=False, signed_head=None, public_key=None, out=print, jobs=None):
