@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from ..extensions import limiter
 from ..ledger.service import sites
 from ..sites import LANGUAGES
-from . import consent_cookie, identity, service
+from . import back_link, consent_cookie, identity, service
 from .forms import ActionForm, EraseForm, TokenForm
 from .schemas import history_out
 from .translations import page_language, texts
@@ -52,8 +52,16 @@ def privacy(site_key):
                  notice=site.extra.get("notice"), providers=providers, patterns=patterns)
 
 
-def _consent_page(site, language, token, message=None, status=200):
-    """'Your consent' for ``token``: its history and actions, or why it proves nothing."""
+def _back_page(site):
+    """The page the visitor came from (``?back=``), when it may be linked back to; else None."""
+    return back_link.page(site, request.args.get("back"), request.host_url)
+
+
+def _consent_page(site, language, token, message=None, status=200, back_to=None):
+    """'Your consent' for ``token``: its history and actions, or why it proves nothing.
+
+    ``back_to`` is the "Back to <site>" link offered after a withdrawal or an erasure.
+    """
     try:
         owner = identity.prove(token, site.key)
     except identity.NotProven as error:
@@ -62,9 +70,10 @@ def _consent_page(site, language, token, message=None, status=200):
         problem = None
     if owner is None and request.method == "POST":
         status = 403
-    links = {code: url_for("rights.my_consent", site=site.key, lang=code) for code in LANGUAGES}
+    back = _back_page(site)
+    links = {code: url_for("rights.my_consent", site=site.key, lang=code, back=back) for code in LANGUAGES}
     response = _page(
-        "rights/my_consent.html", site, language, links, status=status,
+        "rights/my_consent.html", site, language, links, status=status, back=back, back_to=back_to,
         owner=owner, problem=problem, message=message, history=service.history(owner) if owner else None,
         token_form=TokenForm(formdata=None), action_form=ActionForm(formdata=None, token=token),
         erase_form=EraseForm(formdata=None, token=token),
@@ -126,8 +135,11 @@ def withdraw():
     client = {"ip": request.remote_addr, "user_agent": request.headers.get("User-Agent"),
               "gpc": request.headers.get("Sec-GPC", "").strip() == "1"}
     body = service.withdraw(owner, language, url_for("rights.my_consent", _external=True), client)
-    response = _consent_page(site, language, body["token"] if body else token,
-                             message="withdrawn_done" if body else None)
+    back = _back_page(site)
+    response = _consent_page(
+        site, language, body["token"] if body else token, message="withdrawn_done" if body else None,
+        back_to=back_link.after_withdrawal(back, owner.consent_id) if body and back else None,
+    )
     if body:
         consent_cookie.store(response, site, body)
     return response
@@ -144,6 +156,8 @@ def erase():
     if not form.confirm.data:
         return _consent_page(site, language, token, message="erase_confirm_missing", status=422)
     service.erase(owner, language)
-    response = _consent_page(site, language, token, message="erased_done")
+    back = _back_page(site)
+    response = _consent_page(site, language, token, message="erased_done",
+                             back_to=back_link.after_erasure(back, owner.consent_id) if back else None)
     consent_cookie.clear(response, site)
     return response

@@ -106,6 +106,7 @@
     state.origin = new URL(script.src, location.href).origin;
     state.gpc = navigator.globalPrivacyControl === true;
     state.stored = loadChoice();
+    applyReturn();
     state.queue = loadQueue();
     var decided = isCurrent(state.stored);
     if (decided) consentUpdate(currentChoice());

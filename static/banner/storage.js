@@ -71,3 +71,28 @@
       else localStorage.removeItem(queueKey());
     } catch (error) { /* storage full or blocked: the queue lives in memory */ }
   }
+
+  /**
+   * A withdrawal (`#consent-withdrawn=<id>`) or erasure (`#consent-erased=<id>`) made on "Your consent"
+   * comes back in the fragment. It is applied to the stored choice of that consent id only, and only ever
+   * as a refusal of every optional category. No token from a link is trusted, and a stored token that
+   * grants something is dropped: a crafted link can never grant anything, here or to a server that checks it.
+   */
+  function applyReturn() {
+    var found = /consent-(withdrawn|erased)=([^&]+)/.exec(location.hash);
+    var stored = state.stored;
+    if (!found) return;
+    try {
+      history.replaceState(null, "", location.pathname + location.search);
+    } catch (error) { /* the fragment stays; nothing else depends on it */ }
+    if (!stored || stored.id !== found[2]) return;
+    if (found[1] === "erased") {
+      state.stored = null;
+      deleteCookie("consent_" + state.key);
+    } else {
+      var granted = stored.c.analytics || stored.c.marketing;
+      saveChoice({
+        t: granted ? null : stored.t, id: stored.id, c: { analytics: false, marketing: false }, v: stored.v, ts: Date.now()
+      });
+    }
+  }

@@ -104,7 +104,10 @@
     });
   }
 
-  /** Links to the privacy notice and to the visitor's own consent page on the service. */
+  /**
+   * Links to the privacy notice and to the visitor's own consent page on the service: that page's link
+   * says where to come back to, and carries the token in its fragment (never sent to a server or in Referer).
+   */
   function links(parent) {
     var t = texts();
     var nav = el("p", "links", null, parent);
@@ -112,7 +115,9 @@
     privacy.href = state.origin + "/privacy/" + encodeURIComponent(state.key);
     privacy.setAttribute("data-cs-link", "privacy");
     var mine = el("a", "", t.my_consent_link, nav);
-    mine.href = state.origin + "/my-consent?site=" + encodeURIComponent(state.key);
+    var token = state.stored && state.stored.t;
+    mine.href = state.origin + "/my-consent?site=" + encodeURIComponent(state.key) + "&back=" +
+      encodeURIComponent(location.origin + location.pathname) + (token ? "#token=" + encodeURIComponent(token) : "");
     mine.setAttribute("data-cs-link", "my-consent");
   }
 

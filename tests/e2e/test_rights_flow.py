@@ -124,3 +124,14 @@ def test_pasted_token_in_another_browser(page, live_server, app, browser):
         assert [r["action"] for r in exported["records"]] == ["accept_all"]
     finally:
         other.close()
+
+
+def test_back_link_on_the_same_host_keeps_the_services_new_token(page, live_server, app):
+    consent_id = accept_all_on_demo(page, live_server, app)
+    open_settings_link(page, "my-consent")
+    page.get_by_role("button", name="Withdraw my consent").click()
+    page.get_by_role("link", name="Back to Entrack Oy Ab").click()
+    expect(page).to_have_url(f"{live_server}/demo")
+    expect(page.locator('[data-state="server"]')).to_have_text("valid; analytics false, marketing false")
+    assert page.evaluate("consentService.get().consentId") == consent_id
+    assert not GA_COOKIES & cookie_names(page.context)
