@@ -1,4 +1,5 @@
 """GET/DELETE /api/v1/consents/<id>: a visitor's history and its erasure, for the token's owner only."""
+import functools
 import dataclasses
 import time
 import uuid
@@ -12,26 +13,14 @@ from consent_service.extensions import db
 from consent_service.ledger import tokens
 from consent_service.ledger.models import ConsentRecord
 from consent_service.ledger.verification import verify_site
-from consent_service.sites import DEFAULT_FILE
+
+from . import rights_support
+from .rights_support import app_config  # noqa: F401  (two sites)
 
 PII = ("ip_prefix", "user_agent", "page_url")
 
 
-@pytest.fixture
-def app_config(tmp_path):
-    """The shipped site and a second one, ``other``, configured alike."""
-    shipped = DEFAULT_FILE.read_text(encoding="utf-8")
-    path = tmp_path / "sites.toml"
-    path.write_text(shipped + "\n" + shipped.replace("[entrack", "[other"), encoding="utf-8")
-    return {"CONSENT_SITES_FILE": str(path)}
-
-
-def decide(client, body, **changes):
-    answer = client.post("/api/v1/consents", json={**body, **changes},
-                         headers={"User-Agent": "Mozilla/5.0 (X11) Visitor"},
-                         environ_base={"REMOTE_ADDR": "198.51.100.23"})
-    assert answer.status_code == 201, answer.get_json()
-    return answer.get_json()
+decide = functools.partial(rights_support.decide, user_agent="Mozilla/5.0 (X11) Visitor", address="198.51.100.23")
 
 
 @pytest.fixture

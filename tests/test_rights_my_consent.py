@@ -1,4 +1,5 @@
 """/my-consent: see, download, withdraw and erase with the token from the banner's cookie or pasted."""
+import functools
 import json
 import re
 import time
@@ -13,25 +14,14 @@ from consent_service.extensions import db
 from consent_service.ledger import tokens
 from consent_service.ledger.models import ConsentRecord
 from consent_service.ledger.verification import verify_site
-from consent_service.sites import DEFAULT_FILE
+
+from . import rights_support
+from .rights_support import app_config  # noqa: F401  (two sites)
 
 PAGE = "/my-consent?site=entrack&lang=en"
 
 
-@pytest.fixture
-def app_config(tmp_path):
-    """The shipped site and a second one, ``other``."""
-    shipped = DEFAULT_FILE.read_text(encoding="utf-8")
-    path = tmp_path / "sites.toml"
-    path.write_text(shipped + "\n" + shipped.replace("[entrack", "[other"), encoding="utf-8")
-    return {"CONSENT_SITES_FILE": str(path)}
-
-
-def decide(client, body, **changes):
-    answer = client.post("/api/v1/consents", json={**body, **changes},
-                         headers={"User-Agent": "Mozilla/5.0 Visitor"}, environ_base={"REMOTE_ADDR": "192.0.2.44"})
-    assert answer.status_code == 201, answer.get_json()
-    return answer.get_json()
+decide = functools.partial(rights_support.decide, user_agent="Mozilla/5.0 Visitor", address="192.0.2.44")
 
 
 @pytest.fixture
