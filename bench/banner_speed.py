@@ -17,7 +17,6 @@ import platform
 import statistics
 import tempfile
 import urllib.request
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 

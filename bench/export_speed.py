@@ -12,13 +12,12 @@ import json
 import os
 import platform
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.export_data import SITE, build_postgres, build_sqlite, sqlite_path
+from bench.servers import json_from_fresh_process
 from consent_service.verify import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,13 +102,8 @@ def service(uri, expected, out):
 def run_case(case, uri, rows):
     """One case in a fresh process; its JSON result."""
     out = os.path.join(tempfile.gettempdir(), f"bench-export-{case}-{'pg' if 'postgresql' in uri else 'sqlite'}.csv")
-    done = subprocess.run([sys.executable, "-m", "bench.export_speed", "--case", case, "--uri", uri,
-                           "--rows", str(rows), "--out", out],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    if done.returncode:
-        raise RuntimeError(done.stdout + done.stderr)
-    return json.loads(done.stdout.splitlines()[-1])
+    return json_from_fresh_process("bench.export_speed", "--case", case, "--uri", uri,
+                                   "--rows", str(rows), "--out", out)
 
 
 def main():

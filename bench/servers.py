@@ -3,6 +3,7 @@ PostgreSQL cluster. Every process started here is stopped by ``stop()`` (or the 
 """
 import contextlib
 import ctypes
+import json
 import os
 import secrets
 import shutil
@@ -58,6 +59,16 @@ def flask(args, env, timeout=120):
     if result.returncode:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
+
+
+def json_from_fresh_process(module, *args, timeout=600):
+    """Run ``python -m module args`` in a new process (its own memory figures) and parse the JSON
+    object on its last line of output; raise with the output when it fails."""
+    done = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if done.returncode:
+        raise RuntimeError(done.stdout + done.stderr)
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def migrate(env):

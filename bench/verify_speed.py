@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from bench.export_data import SITE, build_postgres, build_sqlite, sqlite_path
+from bench.servers import json_from_fresh_process
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -79,12 +80,7 @@ def file_check(path):
 
 
 def _in_fresh_process(uri):
-    done = subprocess.run([sys.executable, "-m", "bench.verify_speed", "--database-only", uri],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    if done.returncode:
-        raise RuntimeError(done.stdout + done.stderr)
-    return json.loads(done.stdout.splitlines()[-1])
+    return json_from_fresh_process("bench.verify_speed", "--database-only", uri)
 
 
 def main():
