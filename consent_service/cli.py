@@ -1,4 +1,5 @@
 """Command-line interface: ``flask --app wsgi consent ...``."""
+import os
 import sys
 
 import click
@@ -12,14 +13,16 @@ consent_cli = AppGroup("consent", help="Consent ledger commands.")
 
 @consent_cli.command("verify")
 @click.option("--site", "site_keys", multiple=True, help="Only this site (repeatable).")
-def verify_command(site_keys):
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPUs",
+              help="Processes computing hashes.")
+def verify_command(site_keys, jobs):
     """Check every stored record's hash and each site's chain; exit 1 at the first bad record."""
     known = current_app.extensions["consent_sites"]
     unknown = [key for key in site_keys if key not in known]
     if unknown:
         raise click.BadParameter(f"unknown site {', '.join(unknown)}", param_hint="--site")
     failed = False
-    for report in verify_all(site_keys or list(known)):
+    for report in verify_all(site_keys or list(known), jobs):
         if report.ok:
             click.echo(f"{report.site}: OK, {report.count} records, head seq {report.last_seq} {report.head_hash}")
         else:

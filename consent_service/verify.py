@@ -15,6 +15,7 @@ import hashlib
 import io
 import itertools
 import json
+import operator
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -40,7 +41,7 @@ COLUMNS = (
 # A spreadsheet runs a cell starting with one of these as a formula. Such a cell gets one leading "'";
 # so does a cell that already starts with "'", so that removing exactly one "'" always restores it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
-BATCH = 5000  # rows per batch of hash checks
+BATCH = 5000  # rows per batch of hash checks (from the database)
 CHUNK_CHARS = 1 << 21  # characters of the file per batch (about 4,500 rows)
 
 
@@ -55,12 +56,18 @@ def restore(cell):
 
 
 class FileBreak(Exception):
-    """The first row (or the signed head) that does not verify."""
+    """The first row (or the signed head) that does not verify: ``row`` (1 is the header), ``seq`` and
+    ``consent_id`` where known, and ``reason``."""
+
+    def __init__(self, reason, row=None, seq=None, consent_id=None):
+        self.reason, self.row, self.seq, self.consent_id = reason, row, seq, consent_id
+        where = "" if row is None else f"row {row}: " if seq is None else f"row {row} (seq {seq}, consent_id {consent_id}): "
+        super().__init__(where + reason)
 
 
 @dataclass
 class SiteRun:
-    """What the file holds of one site's chain."""
+    """What the file (or a batch of it) holds of one site's chain."""
 
     site: str
     rows: int
@@ -69,10 +76,27 @@ class SiteRun:
     last_seq: int
     last_hash: str
     gaps: int = 0
+    first_id: str = ""
+
+    @classmethod
+    def starting(cls, site, seq, prev_hash, consent_id=""):
+        """An empty run that a record of ``seq`` with ``prev_hash`` follows."""
+        return cls(site, 0, seq, prev_hash, seq - 1, prev_hash, first_id=consent_id)
 
     @property
     def from_genesis(self):
         return self.first_seq == 1
+
+    def link_problem(self, seq, prev_hash, gaps_allowed):
+        """What is wrong with a record of ``seq`` and ``prev_hash`` coming next, or None (a gap is counted)."""
+        if seq <= self.last_seq:
+            return f"out of chain order after seq {self.last_seq}: rows reordered or repeated"
+        if seq != self.last_seq + 1:
+            self.gaps += 1
+            return None if gaps_allowed else f"expected seq {self.last_seq + 1}: a record was inserted or deleted"
+        if prev_hash != self.last_hash:
+            return "prev_hash does not match the previous record: a record was inserted or deleted"
+        return None
 
     def describe(self):
         start = ("from the genesis" if self.from_genesis else
@@ -84,74 +108,115 @@ class SiteRun:
                 f"head seq {self.last_seq} {self.last_hash}")
 
 
-def _check_batch(batch, width, order, neutralised=True):
-    """Record-level checks (personal-field digest, record hash) of consecutive rows.
+@dataclass(frozen=True)
+class Layout:
+    """Where a row's cells are: ``pick(row)`` gives ``chain.CHECKED_FIELDS`` in order."""
 
-    Returns each good row's link ``(site, seq, prev_hash, record_hash, consent_id)``, then the first bad
-    row's link (or None) and ``(its offset in the batch, what is wrong)`` (or None). The caller checks the
-    links, in order.
+    width: int
+    pick: operator.itemgetter
+    gaps_allowed: bool = True  # a filtered export skips seqs; the stored chain may not
+
+    @classmethod
+    def of(cls, names, gaps_allowed=True):
+        return cls(len(names), operator.itemgetter(*(names.index(name) for name in chain.CHECKED_FIELDS)),
+                   gaps_allowed)
+
+
+@dataclass
+class Checked:
+    """What one batch of consecutive rows holds: checked by a worker, joined to the rest in order."""
+
+    count: int
+    runs: list  # (offset, SiteRun) of each site's rows in the batch, in the order of their first rows
+    found: dict  # (site, seq) -> (offset, record_hash), of the wanted ones
+    error: tuple | None = None  # (offset, seq, consent_id, reason) of the first bad row
+
+
+def _restored(texts):
+    """The texts with the leading ``'`` of neutralised cells removed (most rows have none: one join tells)."""
+    joined = "\0".join(texts)
+    if "\0'" not in joined and joined[:1] != "'":
+        return texts
+    return [text[1:] if text[:1] == "'" else text for text in texts]
+
+
+def _first_of_site(checked, runs, offset, texts, seq):
+    """Start the batch's run of the row's site; the reason its link is bad, or None."""
+    site, prev_hash = texts[chain.SITE], texts[chain.PREV_HASH]
+    runs[site] = run = SiteRun.starting(site, seq, prev_hash, texts[chain.CONSENT_ID])
+    checked.runs.append((offset, run))
+    if seq == 1 and prev_hash != chain.GENESIS_HASH:
+        return run, "the first record's prev_hash is not the genesis hash"
+    return run, None
+
+
+def check_rows(rows, layout, wanted=frozenset(), neutralised=False):
+    """Check consecutive rows (any iterable): each row's hashes, and the links between its rows of a
+    site (the link of each site's first row is ``join``'s to check). The first bad row ends it.
+
+    This loop runs once per record of a million-record verification: its names are local on purpose.
     """
-    links = []
-    for offset, cells in enumerate(batch):
+    runs, checked, offset = {}, Checked(0, [], {}), -1
+    width, pick, gaps_allowed, problem = layout.width, layout.pick, layout.gaps_allowed, chain.problem
+    seq_at, site_at, prev_at, hash_at = chain.SEQ, chain.SITE, chain.PREV_HASH, chain.RECORD_HASH
+    for offset, cells in enumerate(rows):
         if len(cells) != width:
-            return links, None, (offset, f": {len(cells)} cells where the header has {width}")
-        if order is not None:
-            cells = [cells[index] for index in order]
-        if neutralised:
-            cells = [cell[1:] if cell[:1] == "'" else cell for cell in cells]
-        record = dict(zip(COLUMNS, cells))
+            checked.error = (offset, None, None, f"{len(cells)} cells where the header has {width}")
+            return checked
+        texts = _restored(pick(cells)) if neutralised else pick(cells)
         try:
-            seq = int(record["seq"])
+            seq = int(texts[seq_at])
         except ValueError:
-            return links, None, (offset, f": seq {record['seq']!r} is not a number")
-        link = (record["site"], seq, record["prev_hash"], record["record_hash"], record["consent_id"])
-        try:
-            chain.check_record(record, seq, record["prev_hash"])
-        except chain.ChainBreak as error:
-            return links, link, (offset, f" (seq {seq}, consent_id {record['consent_id']}): {error.reason}")
-        links.append(link)
-    return links, None, None
+            checked.error = (offset, None, None, f"seq {texts[seq_at]!r} is not a number")
+            return checked
+        run = runs.get(texts[site_at])
+        if run is None:
+            run, reason = _first_of_site(checked, runs, offset, texts, seq)
+        elif seq == run.last_seq + 1 and texts[prev_at] == run.last_hash:
+            reason = None
+        else:
+            reason = run.link_problem(seq, texts[prev_at], gaps_allowed)
+        reason = reason or problem(texts)
+        if reason:
+            checked.error = (offset, seq, texts[chain.CONSENT_ID], reason)
+            return checked
+        run.rows, run.last_seq, run.last_hash = run.rows + 1, seq, texts[hash_at]
+        if wanted and (run.site, seq) in wanted:
+            checked.found[run.site, seq] = (offset, run.last_hash)
+    checked.count = offset + 1
+    return checked
 
 
-def _check_rows(batch, width, order):
-    """``_check_batch`` with the number of rows first."""
-    return (len(batch), *_check_batch(batch, width, order))
+def _check_text(text, layout, wanted):
+    """``check_rows`` of a piece of the file's text that holds whole rows (parsed here, in the worker)."""
+    return check_rows(list(csv.reader(io.StringIO(text, newline=""))), layout, wanted, "'" in text)
 
 
-def _check_text(text, width, order):
-    """``_check_rows`` of a piece of the file's text that holds whole rows (parsed here, in the worker)."""
-    return _check_rows(list(csv.reader(io.StringIO(text, newline=""))), width, order)
+def join(checked_batches, layout, runs=None, wanted=None, first_row=2):
+    """Join checked batches in order: ``{site: SiteRun}``, or FileBreak at the first bad row.
 
-
-def _link(number, link, runs, wanted):
-    """Check one row's place in its site's chain and extend the site's run."""
-    site, seq, prev_hash, record_hash, consent_id = link
-    run = runs.get(site)
-    where = f"row {number} (seq {seq}, consent_id {consent_id})"
-    if run is None:
-        if seq == 1 and prev_hash != chain.GENESIS_HASH:
-            raise FileBreak(f"{where}: the first record's prev_hash is not the genesis hash")
-        runs[site] = run = SiteRun(site, 0, seq, prev_hash, seq - 1, prev_hash)
-    elif seq <= run.last_seq:
-        raise FileBreak(f"{where}: out of chain order after seq {run.last_seq}: rows reordered or repeated")
-    elif seq == run.last_seq + 1 and prev_hash != run.last_hash:
-        raise FileBreak(f"{where}: prev_hash does not match the previous record: a record was inserted or deleted")
-    run.gaps += seq != run.last_seq + 1
-    run.rows += 1
-    run.last_seq, run.last_hash = seq, record_hash
-    if (site, seq) in wanted:
-        wanted[site, seq] = (number, record_hash)
-
-
-def _batches(rows):
-    batch = []
-    for cells in rows:
-        batch.append(cells)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    ``runs`` may hold where each site's chain must start; ``wanted`` gets the row and hash of its keys.
+    """
+    runs = {} if runs is None else runs
+    number = first_row
+    for checked in checked_batches:
+        for offset, part in checked.runs:
+            run = runs.get(part.site)
+            if run is None:
+                runs[part.site] = part
+                continue
+            reason = run.link_problem(part.first_seq, part.first_prev, layout.gaps_allowed)
+            if reason:
+                raise FileBreak(reason, number + offset, part.first_seq, part.first_id)
+            run.rows, run.gaps, run.last_seq, run.last_hash = (
+                run.rows + part.rows, run.gaps + part.gaps, part.last_seq, part.last_hash)
+        for key, (offset, record_hash) in checked.found.items():
+            wanted[key] = (number + offset, record_hash)
+        if checked.error is not None:
+            offset, *where, reason = checked.error
+            raise FileBreak(reason, number + offset, *where)
+        number += checked.count
+    return runs
 
 
 def _text_chunks(file):
@@ -172,7 +237,7 @@ def _text_chunks(file):
         yield carry
 
 
-def _checked(tasks, check, jobs, *args):
+def checked_in_order(tasks, check, jobs, *args):
     """``check(task, *args)`` of each task, in order; in ``jobs`` worker processes if more than one."""
     first, second = next(tasks, None), next(tasks, None)
     queue = itertools.chain(filter(None, (first, second)), tasks)
@@ -191,49 +256,27 @@ def _checked(tasks, check, jobs, *args):
 
 
 def _layout(header):
-    """``(width, order)`` of a header row: order None when COLUMNS come first, in their order."""
+    """The Layout of a header row."""
     if header is None:
         raise FileBreak("the file is empty")
     header = [restore(name) for name in header]
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise FileBreak(f"the header lacks the columns {', '.join(missing)}")
-    order = [header.index(name) for name in COLUMNS]
-    return len(header), None if order == list(range(len(COLUMNS))) else order
-
-
-def _link_results(results, wanted):
-    """Check the links of the checked rows, in file order; ``{site: SiteRun}`` or FileBreak."""
-    runs, number = {}, 2
-    for count, links, bad_link, error in results:
-        for offset, link in enumerate(links):
-            _link(number + offset, link, runs, wanted)
-        if error is not None:
-            offset, detail = error
-            if bad_link is not None:
-                _link(number + offset, bad_link, runs, {})
-            raise FileBreak(f"row {number + offset}{detail}")
-        number += count
-    return runs
-
-
-def verify_rows(rows, wanted=None, jobs=1):
-    """Check every row (lists of cells, header first); return ``{site: SiteRun}`` or raise FileBreak.
-
-    ``wanted`` maps ``(site, seq)`` to None; the row number and hash found for each are filled in.
-    With ``jobs`` > 1 the hashes are computed in that many processes; the links are checked here.
-    """
-    width, order = _layout(next(rows, None))
-    results = _checked(_batches(rows), _check_rows, jobs, width, order)
-    return _link_results(results, wanted if wanted is not None else {})
+    return Layout.of(header)
 
 
 def verify_text(file, wanted=None, jobs=1):
-    """``verify_rows`` of an opened CSV file (``newline=""``); workers also parse the CSV."""
+    """Check every row of an opened CSV file (``newline=""``); return ``{site: SiteRun}`` or raise FileBreak.
+
+    ``wanted`` maps ``(site, seq)`` to None; the row number and hash found for each are filled in.
+    With ``jobs`` > 1 the rows are parsed and hashed in that many processes; the batches joined here.
+    """
+    wanted = {} if wanted is None else wanted
     line = file.readline()
-    width, order = _layout(next(csv.reader([line]), None) if line else None)
-    results = _checked(_text_chunks(file), _check_text, jobs, width, order)
-    return _link_results(results, wanted if wanted is not None else {})
+    layout = _layout(next(csv.reader([line]), None) if line else None)
+    results = checked_in_order(_text_chunks(file), _check_text, jobs, layout, frozenset(wanted))
+    return join(results, layout, wanted=wanted)
 
 
 def check_head(signed_head, public_key, runs, found):

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import delete, func, insert, select, update
 
 from consent_service import create_app
+from consent_service import verify as verify_module
 from consent_service.extensions import db
 from consent_service.ledger import chain
 from consent_service.ledger.models import ChainHead, ConsentRecord
@@ -114,7 +115,21 @@ def test_inserted_record_is_detected(app, client, runner, consent_body):
     run_sql(app, insert(ConsentRecord).values(fields))
     result = verify(runner)
     assert result.exit_code == 1
-    assert "record seq 3" in result.output
+    assert "record seq 3 lies beyond the chain head (seq 2)" in result.output
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_worker_processes_name_the_same_record(app, client, runner, consent_body, monkeypatch, jobs):
+    """``--jobs 2`` checks ranges of seq in two processes; breaks in them are named as in one."""
+    monkeypatch.setattr(verify_module, "BATCH", 2)
+    post_many(client, consent_body, 9)
+    result = runner.invoke(args=["consent", "verify", "--jobs", jobs])
+    assert result.exit_code == 0 and "entrack: OK, 9 records, head seq 9" in result.output
+    run_sql(app, update(ConsentRecord).where(ConsentRecord.seq == 7).values(language="en"))
+    run_sql(app, delete(ConsentRecord).where(ConsentRecord.seq == 4))
+    result = runner.invoke(args=["consent", "verify", "--jobs", jobs])
+    assert result.exit_code == 1
+    assert "BROKEN at record seq 5 (consent_id " in result.output and "expected seq 4" in result.output
 
 
 def test_verify_one_site_and_unknown_site(client, runner, consent_body):

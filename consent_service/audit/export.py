@@ -8,17 +8,15 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, case, func, literal, select, type_coerce
+from sqlalchemy import case, func, literal, select
 
 from ..extensions import db
 from ..ledger import chain
 from ..ledger.models import ConsentRecord
+from ..ledger.verification import column_text
 from ..verify import COLUMNS, FORMULA_STARTS
 
 BATCH = 2000
-TIME_COLUMNS = {"recorded_at"}
-FLAG_COLUMNS = {"necessary", "analytics", "marketing", "gpc"}
-NUMBER_COLUMNS = {"seq"}
 
 
 @dataclass(frozen=True)
@@ -56,21 +54,6 @@ class ExportFilter:
                 for key, value in values.items() if value is not None}
 
 
-def _as_text(name, dialect):
-    """The column ``name`` as the text ``chain.text`` gives, computed by the database."""
-    column = getattr(ConsentRecord, name)
-    if name in FLAG_COLUMNS:
-        return case((column, literal("true")), else_=literal("false"))
-    if name in NUMBER_COLUMNS:
-        return column.cast(String)
-    if name in TIME_COLUMNS:
-        if dialect == "postgresql":
-            return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"', type_=String)
-        # SQLAlchemy keeps SQLite times as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
-        return type_coerce(func.replace(type_coerce(column, String), " ", "T"), String) + "Z"
-    return type_coerce(column, String)
-
-
 def _neutralised(expression):
     """The cell with one ``'`` in front when it starts with a character in FORMULA_STARTS; NULL as ''."""
     return case((func.substr(expression, 1, 1).in_(FORMULA_STARTS), literal("'") + expression),
@@ -79,7 +62,7 @@ def _neutralised(expression):
 
 def statement(export_filter, dialect):
     """The SELECT of an export: one text cell per column of COLUMNS, in chain order."""
-    cells = [_neutralised(_as_text(name, dialect)).label(name) for name in COLUMNS]
+    cells = [_neutralised(column_text(name, dialect)).label(name) for name in COLUMNS]
     return (select(*cells).where(*export_filter.conditions())
             .order_by(ConsentRecord.site, ConsentRecord.seq))
 

@@ -19,6 +19,11 @@ HASHED_FIELDS = (
     "policy_version", "language", "gpc", "pii_digest", "prev_hash",
 )
 PII_FIELDS = ("ip_prefix", "user_agent", "page_url")
+# Everything one record's check reads, in this order: see ``problem``.
+CHECKED_FIELDS = (*HASHED_FIELDS, "pii_salt", *PII_FIELDS, "record_hash")
+SEQ, CONSENT_ID, SITE, PII_DIGEST, PREV_HASH, PII_SALT, RECORD_HASH = (
+    CHECKED_FIELDS.index(name)
+    for name in ("seq", "consent_id", "site", "pii_digest", "prev_hash", "pii_salt", "record_hash"))
 # json.dumps(values, ensure_ascii=False, separators=(",", ":")), without building an encoder per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -43,9 +48,19 @@ def format_time(moment):
     return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
 
 
+def digest_texts(texts, sha256=hashlib.sha256):
+    """The SHA-256 (hex) of canonical texts: of ``_ENCODE(list(texts))``, in UTF-8. When no text holds
+    anything JSON escapes (a quote, a backslash or a control character: ``isprintable`` is stricter),
+    that JSON is the texts joined, which costs a fifth; a verification of a million records does this
+    twice per record."""
+    inner = '","'.join(texts)
+    if inner.count('"') == 2 * len(texts) - 2 and "\\" not in inner and inner.isprintable():
+        return sha256(f'["{inner}"]'.encode()).hexdigest()
+    return sha256(_ENCODE(list(texts)).encode()).hexdigest()
+
+
 def _digest(values):
-    payload = _ENCODE([text(value) for value in values])
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return digest_texts([text(value) for value in values])
 
 
 def pii_digest(salt, ip_prefix, user_agent, page_url):
@@ -67,21 +82,28 @@ class ChainBreak(Exception):
         super().__init__(f"seq {text(record.get('seq'))} (consent_id {record.get('consent_id')}): {reason}")
 
 
+def problem(texts):
+    """What is wrong with one record on its own, or None: ``texts`` are the canonical texts of
+    CHECKED_FIELDS, in that order (the links between records are the caller's to check)."""
+    if texts[PII_SALT]:
+        if digest_texts(texts[PII_SALT:RECORD_HASH]) != texts[PII_DIGEST]:
+            return "the IP prefix, user agent or page URL was edited"
+    elif any(texts[PII_SALT + 1:RECORD_HASH]):
+        return "personal fields present on an erased record"
+    if digest_texts(texts[:PII_SALT]) != texts[RECORD_HASH]:
+        return "record_hash does not match the record's content: the record was edited"
+    return None
+
+
 def check_record(record, expected_seq, expected_prev):
     """Raise ChainBreak unless ``record`` follows ``expected_prev`` at ``expected_seq``; return its hash."""
     if int(record["seq"]) != expected_seq:
         raise ChainBreak(record, f"expected seq {expected_seq}: a record was inserted or deleted")
     if record["prev_hash"] != expected_prev:
         raise ChainBreak(record, "prev_hash does not match the previous record: a record was inserted or deleted")
-    salt = record.get("pii_salt")
-    if salt:
-        digest = pii_digest(salt, *(record.get(name) for name in PII_FIELDS))
-        if digest != record["pii_digest"]:
-            raise ChainBreak(record, "the IP prefix, user agent or page URL was edited")
-    elif any(record.get(name) for name in PII_FIELDS):
-        raise ChainBreak(record, "personal fields present on an erased record")
-    if record_hash(record) != record["record_hash"]:
-        raise ChainBreak(record, "record_hash does not match the record's content: the record was edited")
+    reason = problem([text(record.get(name)) for name in CHECKED_FIELDS])
+    if reason:
+        raise ChainBreak(record, reason)
     return record["record_hash"]
 
 

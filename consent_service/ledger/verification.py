@@ -1,13 +1,20 @@
-"""Verifying the stored chains against their hashes and heads."""
+"""Verifying the stored chains: every record checked exactly as in the site's full consent-proof export
+(the offline verifier's own code, on the texts the database renders), then the site's head."""
+import itertools
 from dataclasses import dataclass
+from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import NullPool, String, case, create_engine, func, literal, select, type_coerce
 
+from .. import verify
 from ..extensions import db
 from . import chain
 from .models import ChainHead, ConsentRecord, PurgeCheckpoint
 
-BATCH = 2000
+TIME_COLUMNS = {"recorded_at"}
+FLAG_COLUMNS = {"necessary", "analytics", "marketing", "gpc"}
+NUMBER_COLUMNS = {"seq"}
+LAYOUT = verify.Layout.of(chain.CHECKED_FIELDS, gaps_allowed=False)
 
 
 @dataclass
@@ -36,39 +43,109 @@ def chain_start(site_key):
     return (checkpoint.seq, checkpoint.record_hash) if checkpoint else (0, chain.GENESIS_HASH)
 
 
-def _records(site_key, after_seq):
-    statement = (
-        select(ConsentRecord).where(ConsentRecord.site == site_key, ConsentRecord.seq > after_seq)
-        .order_by(ConsentRecord.seq).execution_options(yield_per=BATCH)
-    )
-    result = db.session.scalars(statement)
-    try:
-        for record in result:
-            yield record.as_chain_dict()
-    finally:
-        result.close()  # a server-side cursor on PostgreSQL
+def column_text(name, dialect):
+    """The record column ``name`` as the text ``chain.text`` gives (NULL stays NULL), computed by the
+    database: the export and the verification read the same texts, and Python only compares them."""
+    column = getattr(ConsentRecord, name)
+    if name in FLAG_COLUMNS:
+        return case((column, literal("true")), else_=literal("false"))
+    if name in NUMBER_COLUMNS:
+        return column.cast(String)
+    if name in TIME_COLUMNS:
+        if dialect == "postgresql":
+            return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"', type_=String)
+        # SQLAlchemy keeps SQLite times as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
+        return type_coerce(func.replace(type_coerce(column, String), " ", "T"), String) + "Z"
+    return type_coerce(column, String)
 
 
-def verify_site(site_key):
-    """Check every stored record of one site and its head; the report names the first bad record."""
-    start_seq, start_hash = chain_start(site_key)
-    records = _records(site_key, start_seq)
+def _select_texts(dialect, site_key, after_seq, upto_seq):
+    """``(sql, parameters)`` for the driver: the site's records in ``(after_seq, upto_seq]``, in chain
+    order, as the texts of ``chain.CHECKED_FIELDS``."""
+    cells = [func.coalesce(column_text(name, dialect.name), literal("")) for name in chain.CHECKED_FIELDS]
+    query = (select(*cells).where(ConsentRecord.site == site_key, ConsentRecord.seq > after_seq,
+                                  ConsentRecord.seq <= upto_seq)
+             .order_by(ConsentRecord.seq)).compile(dialect=dialect)
+    params = tuple(query.params[name] for name in query.positiontup) if dialect.positional else query.params
+    return query.string, params
+
+
+def _check_stored(connection, dialect, site_key, after_seq, upto_seq):
+    """``verify.check_rows`` of the site's records in ``(after_seq, upto_seq]``, read with the driver's own
+    cursor (SQLAlchemy's result rows would cost more than the database's work); server-side on
+    PostgreSQL, so that memory stays flat."""
+    cursor = connection.cursor(name="consent_verify") if dialect.name == "postgresql" else connection.cursor()
     try:
-        count, last_seq, head_hash = chain.verify(records, start_seq, start_hash)
-    except chain.ChainBreak as error:
-        return ChainReport(site_key, 0, 0, "", f"record {error}")
+        cursor.execute(*_select_texts(dialect, site_key, after_seq, upto_seq))
+        rows = itertools.chain.from_iterable(iter(partial(cursor.fetchmany, verify.BATCH), []))
+        return verify.check_rows(rows, LAYOUT)
     finally:
-        records.close()
+        cursor.close()
+
+
+def _check_range(seq_range, url, site_key):
+    """``_check_stored`` in a worker process, on a connection of its own."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return _check_stored(connection.connection.dbapi_connection, engine.dialect, site_key, *seq_range)
+    finally:
+        engine.dispose()
+
+
+def _ranges(start_seq, head_seq, parts):
+    step = max(1, -(-(head_seq - start_seq) // parts))
+    return ((low, min(low + step, head_seq)) for low in range(start_seq, head_seq, step))
+
+
+def _checked(site_key, start_seq, head_seq, jobs):
+    """The checked records of the site up to its head: in this session's transaction, or in ``jobs``
+    processes over ranges of seq, each in its own (a file-backed or server database)."""
+    engine = db.session.get_bind()
+    if jobs > 1 and engine.url.database not in (None, "", ":memory:") and head_seq - start_seq > verify.BATCH:
+        url = engine.url.render_as_string(hide_password=False)
+        return list(verify.checked_in_order(_ranges(start_seq, head_seq, 4 * jobs), _check_range, jobs,
+                                            url, site_key))
+    connection = db.session.connection().connection.dbapi_connection
+    return [_check_stored(connection, engine.dialect, site_key, start_seq, head_seq)]
+
+
+def _head(site_key, start):
+    """``(head seq, head hash, highest stored seq)``, read in one statement (one snapshot)."""
+    highest = (select(func.max(ConsentRecord.seq)).where(ConsentRecord.site == site_key)
+               .scalar_subquery())
+    row = db.session.execute(select(ChainHead.seq, ChainHead.head_hash, highest)
+                             .where(ChainHead.site == site_key)).first()
+    return tuple(row) if row else (*start, db.session.scalar(select(highest)))
+
+
+def verify_site(site_key, jobs=1):
+    """Check every stored record of one site from its start (genesis or purge checkpoint) to its head;
+    the report names the first bad record. With ``jobs`` > 1 the hashes are computed in that many
+    worker processes (for the command line, not inside a web worker); a break found that way is
+    checked again in one transaction, so that a purge running meanwhile cannot fake one."""
+    start = chain_start(site_key)
+    head_seq, head_hash, highest = _head(site_key, start)
+    try:
+        runs = {site_key: verify.SiteRun.starting(site_key, start[0] + 1, start[1])}
+        run = verify.join(_checked(site_key, start[0], head_seq, jobs), LAYOUT, runs)[site_key]
+    except verify.FileBreak as error:
+        if jobs > 1:
+            return verify_site(site_key)
+        where = f"record seq {error.seq} (consent_id {error.consent_id})" if error.seq is not None else "a record"
+        return ChainReport(site_key, 0, 0, "", f"{where}: {error.reason}")
+    finally:
         db.session.rollback()
-    report = ChainReport(site_key, count, last_seq, head_hash)
-    head = db.session.get(ChainHead, site_key)
-    stored = (head.seq, head.head_hash) if head else (start_seq, start_hash)
-    if stored != (last_seq, head_hash):
-        report.error = (f"the chain head says seq {stored[0]} but the records end at seq {last_seq}: "
+    report = ChainReport(site_key, run.rows, run.last_seq, run.last_hash)
+    if (run.last_seq, run.last_hash) != (head_seq, head_hash):
+        report.error = (f"the chain head says seq {head_seq} but the records end at seq {run.last_seq}: "
                         "records at the end were deleted or the head was edited")
+    elif highest is not None and highest > head_seq:
+        report.error = (f"record seq {highest} lies beyond the chain head (seq {head_seq}): "
+                        "a record was inserted or the head was edited")
     return report
 
 
-def verify_all(site_keys):
+def verify_all(site_keys, jobs=1):
     """A report for each site, in the order given."""
-    return [verify_site(key) for key in site_keys]
+    return [verify_site(key, jobs) for key in site_keys]
