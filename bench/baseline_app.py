@@ -95,11 +95,16 @@ def create_baseline_app():
 
 
 def create_mounted_app():
-    """The service itself, with the baseline GET added: what the consent-state check costs beyond
-    the app's own per-request work (security headers, CORS, session), which both then share."""
-    from consent_service import create_app, security
+    """The service itself, with the baseline GET added to the small app that answers its consent-state
+    check: what the check costs beyond the per-request work both then share (Flask, CORS, security
+    headers)."""
+    from consent_service import create_app
+    from consent_service.state_app import StatePaths
 
     app = create_app()
+    paths = app.wsgi_app
+    if not isinstance(paths, StatePaths):
+        raise RuntimeError("run without PROXY_FIX_X_FOR: the state app is not in front")
 
     def baseline_state():
         response = jsonify(STATE)
@@ -107,8 +112,8 @@ def create_mounted_app():
         response.headers["Vary"] = "Authorization, Cookie"
         return response
 
-    app.add_url_rule("/baseline/consent-state", "baseline_state", baseline_state)
-    security.UNLIMITED_ENDPOINTS.add("baseline_state")  # spared the limiter, like the state check
+    paths.state.add_url_rule("/baseline/consent-state", "baseline_state", baseline_state)
+    paths.paths.add("/baseline/consent-state")
     return app
 
 

@@ -139,10 +139,10 @@ def post_check(row, service_db, baseline_db, service_env_vars, before):
 
 def scenario_state(service_db, baseline_db, args, tmp):
     """The consent-state check against a bare Flask app, and against the same GET mounted in the
-    service app (so that both pay the app's shared per-request work)."""
+    service's consent-state app (so that both pay that app's per-request work: CORS, security headers)."""
     rows = []
     for label, app in (("bare Flask app", "bench.baseline_app:create_baseline_app()"),
-                       ("inside the service app", "bench.baseline_app:create_mounted_app()")):
+                       ("inside the service's state app", "bench.baseline_app:create_mounted_app()")):
         service, baseline = start_pair(service_db, baseline_db, args, tmp, baseline_app=app)
         try:
             token = token_for(service.url)

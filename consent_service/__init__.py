@@ -35,25 +35,20 @@ def create_app(test_config=None):
     }
     app.extensions["consent_sites"] = load_sites(app.config.get("CONSENT_SITES_FILE"))
 
-    if app.config["PROXY_FIX_X_FOR"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
-
     db.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    origins = sorted({o for site in app.extensions["consent_sites"].values() for o in site.origins})
-    cors.init_app(
-        app, resources={r"/api/v1/*": {"origins": origins}},
-        allow_headers=["Content-Type", "Authorization", "Idempotency-Key"],
-        expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=86400, always_send=False,
-    )
 
-    from . import audit, banner, cli, errors, openapi, rights, security
+    from . import audit, banner, cli, errors, openapi, rights, security, state_app
     from .ledger import api as ledger_api
+    from .ledger import state_api
+
+    cors.init_app(app, **security.cors_options(app.extensions["consent_sites"]))
 
     errors.register_error_handlers(app)
     security.init_app(app)
     app.register_blueprint(ledger_api.bp)
+    app.register_blueprint(state_api.bp)
     app.register_blueprint(openapi.bp)
     cli.register(app)
     banner.init_app(app)
@@ -65,4 +60,7 @@ def create_app(test_config=None):
         """The service's home page: what runs here and where to look next."""
         return render_template("index.html", sites=app.extensions["consent_sites"].values())
 
+    state_app.mount(app)  # the consent-state check is answered by a small app of its own
+    if app.config["PROXY_FIX_X_FOR"]:  # outermost, so that both apps see the proxy's view
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
     return app

@@ -1,7 +1,7 @@
 """One error path: every API error is ``{"error": message, "messages": {...}}`` with its status."""
 import logging
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -47,45 +47,63 @@ def _discard_transaction():
         db.session.close()
 
 
+def api_error(error):
+    return error_response(error.status, error.message, error.messages, error.headers)
+
+
+def validation_error(error):
+    return error_response(422, "The request body is not valid.", error.messages)
+
+
+def http_error(error):
+    """An HTTP error as JSON for the API (and clients asking for JSON); as is for pages."""
+    if not _wants_json():
+        return error
+    message = error.description
+    if error.code == 413:
+        message = f"The request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes."
+    response = error_response(error.code, message)
+    if error.code == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def database_error(error):
+    """503 with Retry-After while the database is away; any other database error is a 500."""
+    _discard_transaction()
+    if not (isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated):
+        return internal_error(error)
+    log.warning("database unavailable: %s", type(error.orig).__name__)
+    return error_response(
+        503, "The consent store is briefly unavailable; retry shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def unhandled_error(error):
+    """Log the cause; answer without it."""
+    log.error("unhandled error on %s %s", request.method, request.path,
+              exc_info=getattr(error, "original_exception", None))
+    if _wants_json():
+        return error_response(500, "Internal server error.")
+    return "Internal server error.", 500
+
+
+def internal_error(error):
+    _discard_transaction()
+    return unhandled_error(error)
+
+
+def register_request_errors(app):
+    """JSON errors for what a request can get wrong (shared with the consent-state app, which has no
+    database: its 500 handler only logs)."""
+    app.register_error_handler(ApiError, api_error)
+    app.register_error_handler(ValidationError, validation_error)
+    app.register_error_handler(HTTPException, http_error)
+
+
 def register_error_handlers(app):
     """JSON errors for the API; the 500 handler logs and rolls back, and never leaks the cause."""
-
-    @app.errorhandler(ApiError)
-    def api_error(error):
-        return error_response(error.status, error.message, error.messages, error.headers)
-
-    @app.errorhandler(ValidationError)
-    def validation_error(error):
-        return error_response(422, "The request body is not valid.", error.messages)
-
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        if not _wants_json():
-            return error
-        message = error.description
-        if error.code == 413:
-            message = f"The request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes."
-        response = error_response(error.code, message)
-        if error.code == 405 and error.valid_methods:
-            response.headers["Allow"] = ", ".join(error.valid_methods)
-        return response
-
-    @app.errorhandler(DBAPIError)
-    def database_error(error):
-        _discard_transaction()
-        if not (isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated):
-            return internal_error(error)
-        log.warning("database unavailable: %s", type(error.orig).__name__)
-        return error_response(
-            503, "The consent store is briefly unavailable; retry shortly.",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
-
-    @app.errorhandler(500)
-    def internal_error(error):
-        _discard_transaction()
-        log.error("unhandled error on %s %s", request.method, request.path,
-                  exc_info=getattr(error, "original_exception", None))
-        if _wants_json():
-            return error_response(500, "Internal server error.")
-        return "Internal server error.", 500
+    register_request_errors(app)
+    app.register_error_handler(DBAPIError, database_error)
+    app.register_error_handler(500, internal_error)

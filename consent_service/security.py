@@ -11,7 +11,6 @@ script's own CSP header does not apply to the page that embeds it.
 """
 import logging
 import secrets
-from functools import partial
 
 from flask import current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
@@ -40,9 +39,22 @@ EVERY_RESPONSE = (
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 )
 PAGE_ONLY = (("Cross-Origin-Opener-Policy", "same-origin"),)
-# Read-only answers from a signed token, without the database: never rate limited, and spared the
-# limiter's bookkeeping, because every page view of a customer's site asks them.
-UNLIMITED_ENDPOINTS = {"ledger_api.get_consent_state", "ledger_api.verify_consent_state"}
+# Read-only answers from a signed token, without the database: never rate limited, because every
+# page view of a customer's site asks them. They are served by the consent-state app, which has no
+# limiter at all (``state_app.py``); the filter covers the same views in the main app's URL map.
+UNLIMITED_ENDPOINTS = {"state_api.get_consent_state", "state_api.verify_consent_state"}
+CORS_HEADERS = {
+    "allow_headers": ["Content-Type", "Authorization", "Idempotency-Key"],
+    "expose_headers": ["Idempotent-Replayed", "Retry-After"],
+    "max_age": 86400,
+    "always_send": False,
+}
+
+
+def cors_options(sites):
+    """Flask-CORS settings: ``/api/v1/*`` answers browsers on the sites' own origins only."""
+    origins = sorted({origin for site in sites.values() for origin in site.origins})
+    return {"resources": {r"/api/v1/*": {"origins": origins}}, **CORS_HEADERS}
 
 
 def csp_nonce():
@@ -111,7 +123,7 @@ def rate_limited(error):
 
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with its signer built once per key instead of per request
-    (a tenth of the consent-state check's time went there, though that check has no session)."""
+    (Flask builds it for every request, even one that never touches the session)."""
 
     def get_signing_serializer(self, app):
         keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
@@ -121,41 +133,9 @@ class SessionInterface(SecureCookieSessionInterface):
         return cache[keys]
 
 
-def _is_limiter_hook(function):
-    return getattr(function, "__self__", None) is limiter or (
-        isinstance(function, partial) and limiter in function.args)
-
-
-def spare_unlimited_endpoints(app):
-    """Run Flask-Limiter's request hooks only where a limit can apply.
-
-    The request filter above already exempts UNLIMITED_ENDPOINTS, but the limiter still evaluates
-    and annotates each of their requests (an eighth of a consent-state check). Its two hooks are
-    wrapped so that those endpoints skip them. Depends on Flask-Limiter registering bound hooks
-    (pinned version); ``tests/test_security_rate_limits.py`` checks that limits still apply.
-    """
-    before = app.before_request_funcs.setdefault(None, [])
-    for index, function in enumerate(before):
-        if _is_limiter_hook(function):
-            before[index] = partial(_unless_unlimited, function, None)
-    after = app.after_request_funcs.setdefault(None, [])
-    for index, function in enumerate(after):
-        if _is_limiter_hook(function):
-            after[index] = partial(_response_unless_unlimited, function)
-
-
-def _unless_unlimited(function, default):
-    return default if request.endpoint in UNLIMITED_ENDPOINTS else function()
-
-
-def _response_unless_unlimited(function, response):
-    return response if request.endpoint in UNLIMITED_ENDPOINTS else function(response)
-
-
 def init_app(app):
     """Register the security hooks with the app."""
     app.after_request(add_security_headers)
     app.register_error_handler(429, rate_limited)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.session_interface = SessionInterface()
-    spare_unlimited_endpoints(app)

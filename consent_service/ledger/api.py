@@ -1,17 +1,15 @@
 """The ledger's JSON API: thin views that parse, call the service and dump."""
 import json
-from urllib.parse import unquote
 
 from flask import Blueprint, current_app, jsonify, request
 
 from ..errors import ApiError
 from ..extensions import limiter
 from . import service
-from .schemas import consent_in, consent_state_query, verify_in
+from .schemas import consent_in
 
 bp = Blueprint("ledger_api", __name__, url_prefix="/api/v1")
 BEACON_TYPES = ("text/plain",)
-STATE_QUERY_LIMITS = {"site": 40, "token": 1024}  # as in ConsentStateQuerySchema
 
 
 def json_body():
@@ -69,60 +67,3 @@ def post_consent():
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
-
-
-def _cookie_token(site_key):
-    """The token from the banner's cookie (URL-encoded JSON with the token under ``t``)."""
-    names = [f"consent_{site_key}"] if site_key else [n for n in request.cookies if n.startswith("consent_")]
-    for name in names:
-        value = request.cookies.get(name)
-        if not value:
-            continue
-        try:
-            return json.loads(unquote(value)).get("t")
-        except (ValueError, AttributeError):
-            return value
-    return None
-
-
-def _bearer():
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
-def _state_response(state):
-    """The state as ``ConsentStateSchema`` documents it; built by hand because this answer sits in
-    front of every tracker on every page view (marshmallow's dump cost a fifth of the request)."""
-    body = {**state}
-    for name in ("issued_at", "expires_at"):
-        body[name] = state[name].isoformat() if state[name] is not None else None
-    response = jsonify(body)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Vary"] = "Authorization, Cookie"
-    return response
-
-
-def _state_query():
-    """The query of a consent-state check: the usual ``site``/``token`` checked inline (this check
-    runs on every page view), anything else through the schema and its error messages."""
-    args = request.args.to_dict()
-    if args.keys() <= STATE_QUERY_LIMITS.keys() and all(
-            1 <= len(value) <= STATE_QUERY_LIMITS[name] for name, value in args.items()):
-        return args
-    return consent_state_query.load(args)
-
-
-@bp.get("/consent-state")
-def get_consent_state():
-    """What a tag manager may load: the token's categories, or every optional one false."""
-    query = _state_query()
-    token = _bearer() or query.get("token") or _cookie_token(query.get("site"))
-    return _state_response(service.consent_state(token, query.get("site")))
-
-
-@bp.post("/consent-state/verify")
-def verify_consent_state():
-    """The same answer for a server-side tag manager that sends the token in a JSON body."""
-    data = verify_in.load(json_body())
-    return _state_response(service.consent_state(data["token"], data.get("site")))

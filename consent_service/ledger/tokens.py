@@ -1,7 +1,7 @@
 """The signed consent state: what a visitor carries and a tag manager checks without the database."""
 import hashlib
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -33,6 +33,18 @@ class _Signer(TimestampSigner):
         return _derived_key(TimestampSigner, secret_key, self.salt, self.key_derivation, self.digest_method)
 
 
+class _Serializer(URLSafeTimedSerializer):
+    """itsdangerous's serializer with its signers (one per key) built once: itsdangerous builds them
+    again for every token it reads."""
+
+    @cached_property
+    def _unsigners(self):
+        return tuple(super().iter_unsigners())
+
+    def iter_unsigners(self, salt=None):
+        return iter(self._unsigners) if salt is None else super().iter_unsigners(salt)
+
+
 def _serializer():
     """Newest key signs; ``SECRET_KEY_FALLBACKS`` still verify (itsdangerous tries newest first).
 
@@ -42,8 +54,8 @@ def _serializer():
     cache = current_app.extensions.setdefault("consent_token_serializers", {})
     serializer = cache.get(keys)
     if serializer is None:
-        serializer = URLSafeTimedSerializer(list(keys), salt=SALT, signer=_Signer,
-                                            signer_kwargs={"digest_method": hashlib.sha256})
+        serializer = _Serializer(list(keys), salt=SALT, signer=_Signer,
+                                 signer_kwargs={"digest_method": hashlib.sha256})
         cache[keys] = serializer
     return serializer
 

@@ -1,0 +1,148 @@
+"""The consent-state check's own small app answers exactly what the main app would answer."""
+import json
+import logging
+
+import pytest
+from werkzeug.test import Client
+
+from consent_service import create_app
+from consent_service.extensions import db
+from consent_service.ledger import service
+from consent_service.state_app import StatePaths
+
+from .conftest import TEST_SECRET
+
+SITE_ORIGIN = "https://www.entrack.fi"
+
+
+@pytest.fixture
+def token(client, consent_body):
+    return client.post("/api/v1/consents", json=consent_body).get_json()["token"]
+
+
+def both(app):
+    """A client of the app as served (consent-state paths go to the small app) and one of the main
+    app alone, behind the middleware, which still has the same views with all its machinery."""
+    paths = app.wsgi_app
+    assert isinstance(paths, StatePaths)
+    assert paths.wsgi_app.__self__ is app  # the main app's own Flask.wsgi_app
+    return Client(app, app.response_class), Client(paths.wsgi_app, app.response_class)
+
+
+def assert_same(served, main):
+    assert served.status == main.status
+    assert served.get_data() == main.get_data()
+    assert sorted(served.headers.items()) == sorted(main.headers.items())
+
+
+REQUESTS = [
+    ("GET", "/api/v1/consent-state", {"bearer": True}),
+    ("GET", "/api/v1/consent-state?site=entrack", {"bearer": True}),
+    ("GET", "/api/v1/consent-state?site=othersite", {"bearer": True}),
+    ("GET", "/api/v1/consent-state?site=entrack", {"query_token": True}),
+    ("GET", "/api/v1/consent-state?site=entrack", {"cookie": True}),
+    ("GET", "/api/v1/consent-state", {}),
+    ("GET", "/api/v1/consent-state?token=garbage", {}),
+    ("GET", "/api/v1/consent-state?bogus=1", {}),
+    ("GET", "/api/v1/consent-state?token=" + "x" * 2000, {}),
+    ("GET", "/api/v1/consent-state?site=entrack", {"bearer": True, "headers": {"Origin": SITE_ORIGIN}}),
+    ("GET", "/api/v1/consent-state", {"bearer": True, "headers": {"Origin": "https://evil.example"}}),
+    ("HEAD", "/api/v1/consent-state", {"bearer": True}),
+    ("OPTIONS", "/api/v1/consent-state", {"headers": {
+        "Origin": SITE_ORIGIN, "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"}}),
+    ("OPTIONS", "/api/v1/consent-state/verify", {"headers": {
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"}}),
+    ("OPTIONS", "/api/v1/consent-state", {}),
+    ("POST", "/api/v1/consent-state", {}),
+    ("DELETE", "/api/v1/consent-state", {"headers": {"Origin": SITE_ORIGIN}}),
+    ("GET", "/api/v1/consent-state/verify", {}),
+    ("POST", "/api/v1/consent-state/verify", {"body_token": True}),
+    ("POST", "/api/v1/consent-state/verify", {"body_token": True, "headers": {"Origin": SITE_ORIGIN}}),
+    ("POST", "/api/v1/consent-state/verify", {"data": "{", "content_type": "application/json"}),
+    ("POST", "/api/v1/consent-state/verify", {"data": b"\xff", "content_type": "application/json"}),
+    ("POST", "/api/v1/consent-state/verify", {"data": '{"token": 5}', "content_type": "application/json"}),
+    ("POST", "/api/v1/consent-state/verify", {"data": "token=a", "content_type": "application/x-www-form-urlencoded"}),
+    ("POST", "/api/v1/consent-state/verify", {"data": "x" * 20000, "content_type": "application/json"}),
+]
+
+
+def _request(client, token, method, path, options, base_url="http://localhost"):
+    headers = dict(options.get("headers", {}))
+    kwargs = {k: options[k] for k in ("data", "content_type") if k in options}
+    if options.get("bearer"):
+        headers["Authorization"] = f"Bearer {token}"
+    if options.get("query_token"):
+        path += f"&token={token}"
+    if options.get("cookie"):
+        headers["Cookie"] = f"consent_entrack={token}"
+    if options.get("body_token"):
+        kwargs = {"data": json.dumps({"token": token, "site": "entrack"}), "content_type": "application/json"}
+    return client.open(path, method=method, headers=headers, base_url=base_url, **kwargs)
+
+
+@pytest.mark.parametrize(("method", "path", "options"), REQUESTS)
+@pytest.mark.parametrize("base_url", ["http://localhost", "https://consent.example.fi"])
+def test_small_app_answers_as_the_main_app(app, token, method, path, options, base_url):
+    served, main = both(app)
+    served_response = _request(served, token, method, path, options, base_url)
+    main_response = _request(main, token, method, path, options, base_url)
+    assert served_response.headers["X-Content-Type-Options"] == "nosniff"
+    assert ("Strict-Transport-Security" in served_response.headers) is base_url.startswith("https:")
+    assert_same(served_response, main_response)
+
+
+def test_state_paths_skip_the_main_apps_request_work(app, consent_body):
+    """The main app's hooks (limiter, session, database teardown) never run for the state check."""
+    seen = []
+    app.before_request(lambda: seen.append("before"))
+    app.teardown_request(lambda error: seen.append("teardown"))
+    client = app.test_client()
+    token = client.post("/api/v1/consents", json=consent_body).get_json()["token"]
+    seen.clear()
+    assert client.get("/api/v1/consent-state", headers={"Authorization": f"Bearer {token}"}).get_json()["valid"]
+    assert client.post("/api/v1/consent-state/verify", json={"token": token}).get_json()["valid"]
+    assert client.get("/api/v1/consent-state/").status_code == 404  # not the state app's path
+    assert seen == ["before", "teardown"]
+
+
+def test_state_app_sees_the_trusted_proxy(database_uri, consent_body):
+    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database_uri,
+                      "PROXY_FIX_X_FOR": 1})
+    client = app.test_client()
+    proxied = client.get("/api/v1/consent-state", headers={"X-Forwarded-Proto": "https",
+                                                           "X-Forwarded-For": "192.0.2.1"})
+    assert proxied.status_code == 200
+    assert proxied.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in client.get("/api/v1/consent-state").headers
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_state_app_error_is_logged_and_answered_without_cause(app, token, caplog, monkeypatch):
+    def fail(*args):
+        raise RuntimeError(f"failed with {TEST_SECRET}")
+
+    monkeypatch.setattr(service, "consent_state", fail)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    served, main = both(app)
+    with caplog.at_level(logging.ERROR):
+        response = served.get("/api/v1/consent-state", headers={"Origin": SITE_ORIGIN})
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "Internal server error."}
+    assert TEST_SECRET not in response.get_data(as_text=True)
+    assert "unhandled error on GET /api/v1/consent-state" in caplog.text
+    assert_same(response, main.get("/api/v1/consent-state", headers={"Origin": SITE_ORIGIN}))
+
+
+def test_state_app_shares_the_configuration(app, token):
+    """Sites and keys changed on the main app are the state app's too (one configuration)."""
+    client = app.test_client()
+    sites = app.extensions["consent_sites"]
+    sites["entrack"] = sites["entrack"].__class__(**{**sites["entrack"].__dict__, "policy_version": "2030-01-01"})
+    answer = client.get("/api/v1/consent-state", query_string={"token": token}).get_json()
+    assert answer["reason"] == "outdated_policy"
+    app.config["SECRET_KEY"] = "k" * 64
+    assert client.get("/api/v1/consent-state", query_string={"token": token}).get_json()["reason"] == \
+        "invalid_signature"
