@@ -94,29 +94,6 @@ def create_baseline_app():
     return app
 
 
-def create_mounted_app():
-    """The service itself, with the baseline GET added to the small app that answers its consent-state
-    check: what the check costs beyond the per-request work both then share (Flask, CORS, security
-    headers)."""
-    from consent_service import create_app
-    from consent_service.state_app import StatePaths
-
-    app = create_app()
-    paths = app.wsgi_app
-    if not isinstance(paths, StatePaths):
-        raise RuntimeError("run without PROXY_FIX_X_FOR: the state app is not in front")
-
-    def baseline_state():
-        response = jsonify(STATE)
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Vary"] = "Authorization, Cookie"
-        return response
-
-    paths.state.add_url_rule("/baseline/consent-state", "baseline_state", baseline_state)
-    paths.paths.add("/baseline/consent-state")
-    return app
-
-
 def create_table():
     """Create (or empty) the baseline table; run once before the workers start."""
     app = create_baseline_app()

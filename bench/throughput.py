@@ -31,12 +31,13 @@ from bench.servers import ROOT, Gunicorn, PostgresCluster, flask, migrate, servi
 from consent_service import config
 
 WRK_DIR = Path(__file__).with_name("wrk")
+SITE_ORIGIN = "https://www.entrack.fi"  # one of the site's origins in sites.toml
 TARGETS = {"state": 0.9, "post": 0.7}
 
 
-def wrk(url, script, seconds, connections, threads=1, token=None):
+def wrk(url, script, seconds, connections, threads=1, token=None, origin=None):
     """One wrk run; its JSON summary with ``per_second`` added."""
-    env = {**os.environ, "WRK_TOKEN": token or ""}
+    env = {**os.environ, "WRK_TOKEN": token or "", "WRK_ORIGIN": origin or ""}
     result = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
          "-s", str(WRK_DIR / script), url],
@@ -53,23 +54,23 @@ def median_of(runs, key):
     return statistics.median(run[key] for run in runs)
 
 
-def measured(server, url, script, args, token):
+def measured(server, url, script, args, token, origin=None):
     """One wrk run against ``server``, with the server's CPU time per answered request."""
     before = server.cpu_seconds()
-    run = wrk(url, script, args.seconds, args.connections, token=token)
+    run = wrk(url, script, args.seconds, args.connections, token=token, origin=origin)
     run["cpu_us"] = (server.cpu_seconds() - before) / max(run["requests"], 1) * 1e6
     return run
 
 
-def compare(name, service, service_url, baseline, baseline_url, script, args, token=None):
+def compare(name, service, service_url, baseline, baseline_url, script, args, token=None, origin=None):
     """Alternate service and baseline runs; medians, the median of the pairwise ratios, and the
     ratio of server CPU per request (robust when other work shares the machine)."""
-    warmup = {side: wrk(url, script, 1, args.connections, token=token)
+    warmup = {side: wrk(url, script, 1, args.connections, token=token, origin=origin)
               for side, url in (("service", service_url), ("baseline", baseline_url))}
     runs = {"service": [], "baseline": []}
     for _ in range(args.runs):
-        runs["service"].append(measured(service, service_url, script, args, token))
-        runs["baseline"].append(measured(baseline, baseline_url, script, args, token))
+        runs["service"].append(measured(service, service_url, script, args, token, origin))
+        runs["baseline"].append(measured(baseline, baseline_url, script, args, token, origin))
     row = {"name": name, "runs": runs, "warmup": warmup}
     for side in runs:
         row[side] = {key: round(median_of(runs[side], key), 2) for key in ("per_second", "p50_ms", "p99_ms", "cpu_us")}
@@ -138,20 +139,21 @@ def post_check(row, service_db, baseline_db, service_env_vars, before):
 
 
 def scenario_state(service_db, baseline_db, args, tmp):
-    """The consent-state check against a bare Flask app, and against the same GET mounted in the
-    service's consent-state app (so that both pay that app's per-request work: CORS, security headers)."""
+    """The consent-state check against a bare Flask app returning the same JSON: as a server-side tag
+    manager asks it (a Bearer token), and as a tag manager in a visitor's browser on the customer's
+    site does (the same, with that site's Origin, so the answer carries CORS headers)."""
     rows = []
-    for label, app in (("bare Flask app", "bench.baseline_app:create_baseline_app()"),
-                       ("inside the service's state app", "bench.baseline_app:create_mounted_app()")):
-        service, baseline = start_pair(service_db, baseline_db, args, tmp, baseline_app=app)
-        try:
-            token = token_for(service.url)
-            rows.append(compare(f"consent-state GET vs {label}", service,
+    service, baseline = start_pair(service_db, baseline_db, args, tmp)
+    try:
+        token = token_for(service.url)
+        for label, origin in (("server-side", None), ("from the site's pages (Origin)", SITE_ORIGIN)):
+            rows.append(compare(f"consent-state GET {label} vs a bare Flask app", service,
                                 service.url + "/api/v1/consent-state?site=entrack",
-                                baseline, baseline.url + "/baseline/consent-state", "get.lua", args, token))
-        finally:
-            service.stop()
-            baseline.stop()
+                                baseline, baseline.url + "/baseline/consent-state", "get.lua", args, token,
+                                origin))
+    finally:
+        service.stop()
+        baseline.stop()
     return rows
 
 

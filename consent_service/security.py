@@ -72,25 +72,29 @@ def content_security_policy(mimetype):
     return "; ".join(PAGE_POLICY).format(nonce=nonce)
 
 
-def add_security_headers(response):
-    """Headers every response carries; a header a view set itself is kept.
-
-    Every response pays for this, the consent-state check included: one pass over the headers.
-    """
-    headers = response.headers
-    present = {name.lower() for name, _ in headers.items()}
-    mimetype = response.mimetype
+def security_headers(mimetype, secure, config):
+    """The security headers of a response of ``mimetype``, over HTTPS or not: ``[(name, value)]``."""
     wanted = [
-        ("Content-Security-Policy", None),
+        ("Content-Security-Policy", content_security_policy(mimetype)),
         *EVERY_RESPONSE,
         *(PAGE_ONLY if mimetype == "text/html" else ()),
     ]
-    if request.is_secure:
-        max_age = current_app.config.get("HSTS_MAX_AGE", HSTS_MAX_AGE)
+    if secure:
+        max_age = config.get("HSTS_MAX_AGE", HSTS_MAX_AGE)
         wanted.append(("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains"))
-    for name, value in wanted:
+    return wanted
+
+
+def add_security_headers(response):
+    """Headers every response carries; a header a view set itself is kept.
+
+    Every response pays for this: one pass over the headers.
+    """
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in security_headers(response.mimetype, request.is_secure, current_app.config):
         if name.lower() not in present:
-            headers.add(name, value if value is not None else content_security_policy(mimetype))
+            headers.add(name, value)
     return response
 
 

@@ -7,14 +7,22 @@ the database session's teardown). ``mount`` serves exactly their paths from an a
 what they need; every other request goes to the main app. Both share one configuration and one set
 of extensions (sites, keys), so the answers are the main app's own (``tests/test_state_app.py``).
 """
+import re
 from functools import partial
 
 from flask import Flask, request
 from flask.sessions import SessionInterface
+from flask_cors.core import get_cors_headers, get_cors_options, parse_resources, try_match_pattern
+from werkzeug.datastructures import EnvironHeaders
 
 from . import errors, security
 from .extensions import cors
-from .ledger import state_api
+from .ledger import service, state_api
+
+QUICK_PATH = "/api/v1/consent-state"
+# A query that needs no decoding: ``site`` and ``token`` (a site key, an itsdangerous token), each
+# at most once; anything else (other names, escapes, empty values) goes to the views and their errors.
+PLAIN_QUERY = re.compile(r"(?:site|token)=[A-Za-z0-9._~-]+(?:&(?:site|token)=[A-Za-z0-9._~-]+)?")
 
 
 class NoSession(SessionInterface):
@@ -50,17 +58,58 @@ def _cors_if_asked(cors_after_request, response):
 
 
 class StatePaths:
-    """WSGI middleware: the state app's paths go to it, everything else to the main app."""
+    """WSGI middleware: the state app's paths go to it, everything else to the main app.
+
+    The usual consent-state GET (a token in the Authorization header or the query, a plain query, no
+    cookie: a tag manager in a browser on a customer's site or on a server) is answered here without
+    the app's per-request machinery, with the same body and headers as the view's, Flask-CORS's
+    included (compared in ``tests/test_state_app.py``); anything else goes to the state app's views.
+    """
 
     def __init__(self, state, wsgi_app):
         self.state = state
         self.wsgi_app = wsgi_app
         self.paths = {rule.rule for rule in state.url_map.iter_rules()}
+        cors_kwargs = security.cors_options(state.extensions["consent_sites"])
+        self.cors = next(get_cors_options(state, {}, cors_kwargs, options)
+                         for pattern, options in parse_resources(cors_kwargs["resources"])
+                         if try_match_pattern(QUICK_PATH, pattern, caseSensitive=True))
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") in self.paths:
+        path = environ.get("PATH_INFO")
+        if path not in self.paths:
+            return self.wsgi_app(environ, start_response)
+        try:
+            answer = self.quick_answer(environ) if path == QUICK_PATH else None
+        except Exception:  # noqa: BLE001 - the views answer instead, with their logging and JSON 500
+            answer = None
+        if answer is None:
             return self.state.wsgi_app(environ, start_response)
-        return self.wsgi_app(environ, start_response)
+        status, headers, body = answer
+        start_response(status, headers)
+        return [body]
+
+    def quick_answer(self, environ):
+        """``(status, headers, body)`` of a usual consent-state GET, or None for the views to answer."""
+        query = environ.get("QUERY_STRING", "")
+        if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_COOKIE" in environ
+                or query and not PLAIN_QUERY.fullmatch(query)):
+            return None
+        args = dict(pair.split("=", 1) for pair in query.split("&")) if query else {}
+        if query and len(args) != query.count("&") + 1 or any(
+                len(value) > state_api.STATE_QUERY_LIMITS[name] for name, value in args.items()):
+            return None  # a name twice, or a value too long: the views say which
+        scheme, _, bearer = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        token = (bearer.strip() if scheme.lower() == "bearer" else None) or args.get("token")
+        state = service.consent_state(token, args.get("site"), self.state)
+        response = self.state.json.response(state_api.state_body(state))
+        secure = environ.get("wsgi.url_scheme") == "https"
+        headers = [*response.headers.to_wsgi_list(), *state_api.STATE_HEADERS,
+                   *security.security_headers(response.mimetype, secure, self.state.config)]
+        if "HTTP_ORIGIN" in environ:  # as the views' after-request hook adds them
+            cors = get_cors_headers(self.cors, EnvironHeaders(environ), "GET")
+            headers.extend((name, str(value)) for name, value in cors.items(multi=True))
+        return response.status, headers, response.get_data()
 
 
 def mount(app):

@@ -44,8 +44,17 @@ REQUESTS = [
     ("GET", "/api/v1/consent-state", {}),
     ("GET", "/api/v1/consent-state?token=garbage", {}),
     ("GET", "/api/v1/consent-state?bogus=1", {}),
+    ("GET", "/api/v1/consent-state?site=entrack&site=othersite", {"bearer": True}),
+    ("GET", "/api/v1/consent-state?site=othersite&site=entrack", {"bearer": True}),
+    ("GET", "/api/v1/consent-state?site=%65ntrack", {"bearer": True}),
+    ("GET", "/api/v1/consent-state?site=", {"bearer": True}),
+    ("GET", "/api/v1/consent-state?site=entrack", {"bearer": True, "headers": {"Authorization": "Basic eDp5"}}),
+    ("GET", "/api/v1/consent-state?site=" + "e" * 41, {"bearer": True}),
     ("GET", "/api/v1/consent-state?token=" + "x" * 2000, {}),
     ("GET", "/api/v1/consent-state?site=entrack", {"bearer": True, "headers": {"Origin": SITE_ORIGIN}}),
+    ("GET", "/api/v1/consent-state", {"headers": {"Origin": "HTTPS://WWW.ENTRACK.FI"}}),
+    ("GET", "/api/v1/consent-state", {"bearer": True, "headers": {
+        "Origin": SITE_ORIGIN, "Access-Control-Request-Private-Network": "true"}}),
     ("GET", "/api/v1/consent-state", {"bearer": True, "headers": {"Origin": "https://evil.example"}}),
     ("HEAD", "/api/v1/consent-state", {"bearer": True}),
     ("OPTIONS", "/api/v1/consent-state", {"headers": {
@@ -93,6 +102,35 @@ def test_small_app_answers_as_the_main_app(app, token, method, path, options, ba
     assert_same(served_response, main_response)
 
 
+QUICK = [
+    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "", True),
+    ({"HTTP_AUTHORIZATION": "bearer {token}"}, "site=entrack", True),
+    ({}, "token={token}&site=entrack", True),
+    ({}, "", True),
+    ({"HTTP_AUTHORIZATION": "Bearer {token}", "HTTP_ORIGIN": SITE_ORIGIN}, "site=entrack", True),
+    ({"HTTP_AUTHORIZATION": "Bearer {token}", "HTTP_ORIGIN": "https://evil.example"}, "", True),
+    ({"HTTP_COOKIE": "consent_entrack={token}"}, "site=entrack", False),
+    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "site=entrack&site=entrack", False),
+    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "site=%65ntrack", False),
+    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "bogus=1", False),
+    ({"HTTP_AUTHORIZATION": "Bearer {token}", "REQUEST_METHOD": "HEAD"}, "", False),
+]
+
+
+@pytest.mark.parametrize(("extra", "query", "quick"), QUICK)
+def test_usual_check_is_answered_before_the_views(app, token, extra, query, quick):
+    """A plain GET (what a server-side tag manager and the bench send) skips the views; anything
+    else is theirs. Either way the answer is the same (``test_small_app_answers_as_the_main_app``)."""
+    environ = {"REQUEST_METHOD": "GET", "QUERY_STRING": query.format(token=token), "wsgi.url_scheme": "http",
+               **{name: value.format(token=token) for name, value in extra.items()}}
+    answer = app.wsgi_app.quick_answer(environ)
+    assert (answer is not None) is quick
+    if quick:
+        status, headers, body = answer
+        assert status == "200 OK" and ("Cache-Control", "no-store") in headers
+        assert json.loads(body)["valid"] is ("{token}" in query + "".join(extra.values()))
+
+
 def test_state_paths_skip_the_main_apps_request_work(app, consent_body):
     """The main app's hooks (limiter, session, database teardown) never run for the state check."""
     seen = []
@@ -134,6 +172,8 @@ def test_state_app_error_is_logged_and_answered_without_cause(app, token, caplog
     assert TEST_SECRET not in response.get_data(as_text=True)
     assert "unhandled error on GET /api/v1/consent-state" in caplog.text
     assert_same(response, main.get("/api/v1/consent-state", headers={"Origin": SITE_ORIGIN}))
+    quick = served.get("/api/v1/consent-state", headers={"Authorization": f"Bearer {token}"})
+    assert quick.status_code == 500 and quick.get_json() == {"error": "Internal server error."}
 
 
 def test_state_app_shares_the_configuration(app, token):

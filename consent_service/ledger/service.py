@@ -281,10 +281,10 @@ def response_body(site, record):
     })
 
 
-def consent_state(token, expected_site=None):
+def consent_state(token, expected_site=None, app=current_app):
     """What a tag manager may load for ``token``: fails closed, never touches the database."""
     try:
-        state = tokens.read(token, sites(), expected_site)
+        state = tokens.read(token, app.extensions["consent_sites"], expected_site, app)
     except tokens.InvalidToken as error:
         return {
             "valid": False, "reason": error.reason, "consent_id": None, "site": expected_site,

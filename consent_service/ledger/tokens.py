@@ -45,13 +45,13 @@ class _Serializer(URLSafeTimedSerializer):
         return iter(self._unsigners) if salt is None else super().iter_unsigners(salt)
 
 
-def _serializer():
+def _serializer(app=current_app):
     """Newest key signs; ``SECRET_KEY_FALLBACKS`` still verify (itsdangerous tries newest first).
 
     Built once per set of keys: building it costs as much as checking a token.
     """
-    keys = (*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.config["SECRET_KEY"])
-    cache = current_app.extensions.setdefault("consent_token_serializers", {})
+    keys = (*app.config.get("SECRET_KEY_FALLBACKS", []), app.config["SECRET_KEY"])
+    cache = app.extensions.setdefault("consent_token_serializers", {})
     serializer = cache.get(keys)
     if serializer is None:
         serializer = _Serializer(list(keys), salt=SALT, signer=_Signer,
@@ -72,7 +72,7 @@ def issue(record):
     return _serializer().dumps(payload)
 
 
-def read(token, sites, expected_site=None):
+def read(token, sites, expected_site=None, app=current_app):
     """The verified state carried by ``token``; raise InvalidToken with a reason otherwise.
 
     Checks, in order: the signature, the longest lifetime of any site, the site (known, and the one
@@ -82,7 +82,7 @@ def read(token, sites, expected_site=None):
         raise InvalidToken("missing")
     longest = max(site.consent_seconds for site in sites.values())
     try:
-        payload, signed_at = _serializer().loads(token, max_age=longest, return_timestamp=True)
+        payload, signed_at = _serializer(app).loads(token, max_age=longest, return_timestamp=True)
     except SignatureExpired:
         raise InvalidToken("expired") from None
     except BadSignature:
