@@ -41,7 +41,7 @@ COLUMNS = (
 # so does a cell that already starts with "'", so that removing exactly one "'" always restores it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 BATCH = 5000  # rows per batch of hash checks (from the database)
-CHUNK_CHARS = 1 << 21  # characters of the file per batch (about 4,500 rows)
+CHUNK_BYTES = 1 << 21  # bytes of the file per batch (about 4,500 rows)
 
 
 def neutralise(cell):
@@ -224,22 +224,30 @@ def join(checked_batches, layout, runs=None, wanted=None, first_row=2):
     return runs
 
 
-def _text_chunks(file):
-    """Pieces of an opened CSV's text, each ending at a record boundary: a line break after an even
-    number of double quotes (inside a quoted cell the count is odd)."""
-    carry = ""
-    while block := file.read(CHUNK_CHARS):
-        text = carry + block
-        cut = text.rfind("\n")
-        while cut >= 0 and text.count('"', 0, cut) % 2:
-            cut = text.rfind("\n", 0, cut)
+def _spans(file):
+    """Byte ranges ``(start, end)`` of an opened binary CSV, from where it stands, each ending at a
+    record boundary: a line break after an even number of double quotes (inside a quoted cell the
+    count is odd). Workers read their range themselves, so that the file passes through one process."""
+    start, carry = file.tell(), b""
+    while block := file.read(CHUNK_BYTES):
+        data = carry + block
+        cut = data.rfind(b"\n")
+        while cut >= 0 and data.count(b'"', 0, cut) % 2:
+            cut = data.rfind(b"\n", 0, cut)
         if cut < 0:
-            carry = text
+            carry = data
             continue
-        yield text[:cut + 1]
-        carry = text[cut + 1:]
+        yield start, start + cut + 1
+        start, carry = start + cut + 1, data[cut + 1:]
     if carry:
-        yield carry
+        yield start, start + len(carry)
+
+
+def _check_span(span, path, layout, wanted):
+    """``_check_text`` of one byte range of the file at ``path`` (read here, in the worker)."""
+    with open(path, "rb") as file:
+        file.seek(span[0])
+        return _check_text(file.read(span[1] - span[0]).decode("utf-8"), layout, wanted)
 
 
 def checked_in_order(tasks, check, jobs, *args):
@@ -271,17 +279,19 @@ def _layout(header):
     return Layout.of(header)
 
 
-def verify_text(file, wanted=None, jobs=1):
-    """Check every row of an opened CSV file (``newline=""``); return ``{site: SiteRun}`` or raise FileBreak.
+def verify_path(path, wanted=None, jobs=1):
+    """Check every row of the CSV file at ``path``; return ``{site: SiteRun}`` or raise FileBreak.
 
     ``wanted`` maps ``(site, seq)`` to None; the row number and hash found for each are filled in.
-    With ``jobs`` > 1 the rows are parsed and hashed in that many processes; the batches joined here.
+    With ``jobs`` > 1 the rows are read, parsed and hashed in that many processes; the batches are
+    joined here.
     """
     wanted = {} if wanted is None else wanted
-    line = file.readline()
-    layout = _layout(next(csv.reader([line]), None) if line else None)
-    results = checked_in_order(_text_chunks(file), _check_text, jobs, layout, frozenset(wanted))
-    return join(results, layout, wanted=wanted)
+    with open(path, "rb") as file:
+        line = file.readline().decode("utf-8-sig")
+        layout = _layout(next(csv.reader([line]), None) if line else None)
+        results = checked_in_order(_spans(file), _check_span, jobs, path, layout, frozenset(wanted))
+        return join(results, layout, wanted=wanted)
 
 
 def check_head(signed_head, public_key, runs, found):
@@ -361,8 +371,7 @@ def verify_file(path, complete=False, signed_head=None, public_key=None, out=pri
         statement = json.loads(signed_head.get("signed", signed_head)["payload"])
         wanted[statement["site"], statement["seq"]] = None
     try:
-        with open(path, newline="", encoding="utf-8-sig") as file:
-            runs = verify_text(file, wanted, jobs or os.cpu_count() or 1)
+        runs = verify_path(path, wanted, jobs or os.cpu_count() or 1)
         out(f"{path}: {sum(run.rows for run in runs.values())} rows, every row's hash verifies")
         for run in runs.values():
             out(run.describe())

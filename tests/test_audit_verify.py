@@ -210,17 +210,21 @@ def test_pieces_end_at_record_boundaries(client, app, token, tmp_path, monkeypat
     add_records(app, {"policy_version": 'a "quoted"\nline, break'}, {"user_agent": '"\r\n"'}, {}, {})
     path = tmp_path / "quoted.csv"
     path.write_bytes(client.get("/audit/consents.csv", headers=bearer(token)).data)
-    monkeypatch.setattr(verify, "CHUNK_CHARS", chunk)
-    with open(path, newline="", encoding="utf-8") as file:
+    monkeypatch.setattr(verify, "CHUNK_BYTES", chunk)
+    with open(path, "rb") as file:
         file.readline()
-        pieces = list(verify._text_chunks(file))
+        spans = list(verify._spans(file))
+    data = path.read_bytes()
+    pieces = [data[start:end].decode("utf-8") for start, end in spans]
+    assert spans[0][0] == data.index(b"\n") + 1 and spans[-1][1] == len(data)
+    assert all(end == start for (_, end), (start, _) in zip(spans, spans[1:]))
     assert len(pieces) == (1 if chunk == 10_000 else 4)
     assert [len(list(csv.reader(io.StringIO(piece, newline="")))) for piece in pieces] == [1] * 4 or chunk == 10_000
     assert verify.verify_file(str(path), True, out=lambda line: None, jobs=1) == 0
 
 
 def test_hashes_checked_in_worker_processes(exported, monkeypatch):
-    monkeypatch.setattr(verify, "CHUNK_CHARS", 300)
+    monkeypatch.setattr(verify, "CHUNK_BYTES", 300)
     monkeypatch.setattr(verify, "BATCH", 2)
     assert verify.verify_file(str(exported), True, out=lambda line: None, jobs=2) == 0
     edit(exported, 5, "language", "sv")
