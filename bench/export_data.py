@@ -6,6 +6,7 @@ SQLite file or PostgreSQL schema.
 """
 import argparse
 import os
+import platform
 import random
 import tempfile
 import time
@@ -117,6 +118,20 @@ def build_postgres(url, count, schema="bench_export"):
                            (SITE, last["seq"], last["record_hash"]))
         connection.execute("ANALYZE consent_records")
     return uri
+
+
+def build_all(count, postgres_url=None):
+    """``{"sqlite": uri}``, with ``"postgresql"`` too when a URL is given: each with ``count`` records."""
+    databases = {"sqlite": build_sqlite(sqlite_path(count), count)}
+    if postgres_url:
+        databases["postgresql"] = build_postgres(postgres_url, count)
+    return databases
+
+
+def report_header(count):
+    """What a benchmark's report starts with: the size, the machine and its load."""
+    return {"rows": count, "python": platform.python_version(), "cpus": os.cpu_count(),
+            "load_average_before": os.getloadavg(), "results": {}}
 
 
 def sqlite_path(count):

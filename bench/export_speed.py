@@ -10,13 +10,12 @@ import argparse
 import csv
 import json
 import os
-import platform
 import resource
 import tempfile
 import time
 from pathlib import Path
 
-from bench.export_data import SITE, build_postgres, build_sqlite, sqlite_path
+from bench.export_data import SITE, build_all, report_header
 from bench.servers import json_from_fresh_process
 from consent_service.verify import COLUMNS
 
@@ -117,11 +116,8 @@ def main():
     if args.case:
         print(json.dumps((baseline if args.case == "baseline" else service)(args.uri, args.rows, args.out)))
         return
-    databases = {"sqlite": build_sqlite(sqlite_path(args.rows), args.rows)}
-    if args.postgres:
-        databases["postgresql"] = build_postgres(args.postgres, args.rows)
-    report = {"rows": args.rows, "python": platform.python_version(), "cpus": os.cpu_count(),
-              "load_average_before": os.getloadavg(), "results": {}}
+    databases = build_all(args.rows, args.postgres)
+    report = report_header(args.rows)
     for name, uri in databases.items():
         results = {case: run_case(case, uri, args.rows) for case in ("baseline", "service")}
         ratio = results["service"]["rows_per_s"] / results["baseline"]["rows_per_s"]

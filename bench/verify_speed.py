@@ -7,7 +7,6 @@ Target: at most 10 s each.
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.export_data import SITE, build_postgres, build_sqlite, sqlite_path
+from bench.export_data import SITE, build_all, report_header
 from bench.servers import json_from_fresh_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,11 +102,8 @@ def main():
     if args.database_only:
         print(json.dumps(database(args.database_only)))
         return
-    databases = {"sqlite": build_sqlite(sqlite_path(args.rows), args.rows)}
-    if args.postgres:
-        databases["postgresql"] = build_postgres(args.postgres, args.rows)
-    report = {"rows": args.rows, "python": platform.python_version(), "cpus": os.cpu_count(),
-              "load_average_before": os.getloadavg(), "results": {}}
+    databases = build_all(args.rows, args.postgres)
+    report = report_header(args.rows)
     for name, uri in databases.items():
         found = _in_fresh_process(uri)
         for check in CHECKS:
