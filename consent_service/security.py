@@ -57,6 +57,12 @@ def cors_options(sites):
     return {"resources": {r"/api/v1/*": {"origins": origins}}, **CORS_HEADERS}
 
 
+def bearer_token(header):
+    """The token of an ``Authorization: Bearer TOKEN`` header value, or None (another scheme, none)."""
+    scheme, _, token = (header or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 def csp_nonce():
     """This response's nonce, made on first use; a template that uses it gets it into the policy."""
     if "csp_nonce" not in g:

@@ -99,8 +99,7 @@ class StatePaths:
         if query and len(args) != query.count("&") + 1 or any(
                 len(value) > state_api.STATE_QUERY_LIMITS[name] for name, value in args.items()):
             return None  # a name twice, or a value too long: the views say which
-        scheme, _, bearer = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        token = (bearer.strip() if scheme.lower() == "bearer" else None) or args.get("token")
+        token = security.bearer_token(environ.get("HTTP_AUTHORIZATION")) or args.get("token")
         state = service.consent_state(token, args.get("site"), self.state)
         response = self.state.json.response(state_api.state_body(state))
         secure = environ.get("wsgi.url_scheme") == "https"

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..errors import ApiError
 from ..extensions import db
+from ..security import bearer_token
 from .models import AuditExport, Auditor
 
 SESSION_KEY = "auditor"
@@ -107,10 +108,10 @@ def current_auditor():
         if auditor is None:
             raise ApiError(401, f"Not signed in. {BEARER_HELP}", headers=challenge)
         return auditor
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(header)
+    if token is None:
         raise ApiError(401, f"The Authorization header is not a Bearer token. {BEARER_HELP}", headers=challenge)
-    auditor = authenticate(token.strip())
+    auditor = authenticate(token)
     if auditor is None:
         raise ApiError(401, "This token is not valid: it is unknown or was revoked.", headers=challenge)
     return auditor

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from flask import Blueprint, jsonify, request
 
+from ..security import bearer_token
 from . import service
 from .api import json_body
 from .schemas import consent_state_query, verify_in
@@ -29,12 +30,6 @@ def _cookie_token(site_key):
         except (ValueError, AttributeError):
             return value
     return None
-
-
-def _bearer():
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
 
 
 STATE_HEADERS = (("Cache-Control", "no-store"), ("Vary", "Authorization, Cookie"))
@@ -69,7 +64,7 @@ def _state_query():
 def get_consent_state():
     """What a tag manager may load: the token's categories, or every optional one false."""
     query = _state_query()
-    token = _bearer() or query.get("token") or _cookie_token(query.get("site"))
+    token = bearer_token(request.headers.get("Authorization")) or query.get("token") or _cookie_token(query.get("site"))
     return _state_response(service.consent_state(token, query.get("site")))
 
 

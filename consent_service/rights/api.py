@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ..errors import ApiError
 from ..extensions import limiter
+from ..security import bearer_token
 from . import identity, service
 from .schemas import history_out
 
@@ -10,15 +11,10 @@ bp = Blueprint("rights_api", __name__, url_prefix="/api/v1")
 CHALLENGE = 'Bearer realm="consent", error="invalid_token"'
 
 
-def _bearer():
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
 def _owner(consent_id):
     """The owner of ``consent_id`` proven by the Bearer token: 401 without a valid token, 403 for another's."""
     try:
-        owner = identity.prove(_bearer())
+        owner = identity.prove(bearer_token(request.headers.get("Authorization")))
     except identity.NotProven as error:
         raise ApiError(401, f"A valid consent token is required as a Bearer token ({error.reason}).",
                        headers={"WWW-Authenticate": CHALLENGE}) from None
