@@ -1,7 +1,7 @@
 """What the banner costs a visitor: bytes downloaded on a first visit, and time to visible.
 
 - bytes: everything a first visit downloads from the service for the banner (one banner.js, gzip),
-  against the 7,000-byte budget; deterministic, also asserted in tests/test_banner_script.py.
+  against the 7,000-byte budget; deterministic, also asserted in tests/banner/test_banner_script.py.
 - time to visible: from DOMContentLoaded to the first animation frame with the banner laid out
   (negative when it shows while the page still loads), in headless Chromium (Debian's), on the
   demo page served by gunicorn on 127.0.0.1. The baseline in the same run is the same page with

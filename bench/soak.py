@@ -1,7 +1,7 @@
 """The long load: 64 visitors posting decisions for 60 s under gunicorn, on SQLite and on
 PostgreSQL (a throwaway cluster of its own): no 5xx, every acknowledged decision stored exactly
 once, and ``flask consent verify`` passes. The test suite runs the same for 6 s
-(tests/test_load_gunicorn.py).
+(tests/service/test_load_gunicorn.py).
 
     python -m bench.soak [--seconds 60] [--clients 64] [--engines sqlite,postgresql]
 """

@@ -5,7 +5,7 @@ on every page view of a customer's site. They need the token check, CORS, the se
 JSON errors, and nothing else the main app does per request (the limiter's bookkeeping, the session,
 the database session's teardown). ``mount`` serves exactly their paths from an app that has only
 what they need; every other request goes to the main app. Both share one configuration and one set
-of extensions (sites, keys), so the answers are the main app's own (``tests/test_state_app.py``).
+of extensions (sites, keys), so the answers are the main app's own (``tests/ledger/test_state_app.py``).
 """
 import re
 from functools import partial
@@ -63,7 +63,7 @@ class StatePaths:
     The usual consent-state GET (a token in the Authorization header or the query, a plain query, no
     cookie: a tag manager in a browser on a customer's site or on a server) is answered here without
     the app's per-request machinery, with the same body and headers as the view's, Flask-CORS's
-    included (compared in ``tests/test_state_app.py``); anything else goes to the state app's views.
+    included (compared in ``tests/ledger/test_state_app.py``); anything else goes to the state app's views.
     """
 
     def __init__(self, state, wsgi_app):

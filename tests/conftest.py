@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 from consent_service import create_app
 from consent_service.extensions import db
 
-from .databases import make_databases
+from tests.support.databases import make_databases
 
 TEST_SECRET = "t" * 64
 

@@ -3,7 +3,7 @@ CSV, and the file verifies offline."""
 from playwright.sync_api import expect
 
 from consent_service import verify
-from tests.audit_support import add_records, make_auditor, utc
+from tests.support.audit import add_records, make_auditor, utc
 
 
 def test_auditor_downloads_a_file_that_verifies(live_server, app, page, tmp_path):

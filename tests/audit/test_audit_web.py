@@ -7,7 +7,7 @@ from sqlalchemy import update
 from consent_service.extensions import db
 from consent_service.ledger.models import ConsentRecord
 
-from .audit_support import add_records, bearer, make_auditor, read_csv, utc
+from tests.support.audit import add_records, bearer, make_auditor, read_csv, utc
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 
 from consent_service.sites import DEFAULT_FILE
 
-from .audit_support import make_auditor
-from .test_security_headers import html_pages
+from tests.support.audit import make_auditor
+from tests.security.test_security_headers import html_pages
 
-STATIC_BANNER = Path(__file__).resolve().parent.parent / "static" / "banner"
+STATIC_BANNER = Path(__file__).resolve().parents[2] / "static" / "banner"
 PAYLOADS = {
     "site name": "<script>alert('name')</script>",
     "banner body": "<img src=x onerror=alert('body')>",

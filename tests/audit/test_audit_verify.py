@@ -16,9 +16,9 @@ from consent_service.extensions import db
 from consent_service.ledger import chain
 from consent_service.ledger.models import ConsentRecord
 
-from .audit_support import add_records, bearer, make_auditor, utc
+from tests.support.audit import add_records, bearer, make_auditor, utc
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from consent_service.extensions import db
 from consent_service.ledger import chain
 from consent_service.ledger.models import ChainHead, ConsentRecord
 
-from .conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET
 
 
 def post_many(client, body, count):

@@ -7,7 +7,7 @@ import pytest
 from consent_service import create_app, gunicorn_config
 from consent_service.extensions import db
 
-from .conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET
 
 ADDRESS = "203.0.113.187"
 USER_AGENT = "Mozilla/5.0 (PersonalBrowser; matti.meikalainen)"

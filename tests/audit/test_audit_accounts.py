@@ -8,7 +8,7 @@ from consent_service.audit.models import Auditor
 from consent_service.audit.service import hash_token
 from consent_service.extensions import db
 
-from .audit_support import add_records, bearer
+from tests.support.audit import add_records, bearer
 
 
 def create(runner, *args):

@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from consent_service import create_app
 from consent_service.extensions import db
 
-from .conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET
 
 EVERY_RESPONSE = {
     "X-Content-Type-Options": "nosniff",

@@ -10,7 +10,7 @@ from consent_service.extensions import db
 from consent_service.ledger import service
 from consent_service.state_app import StatePaths
 
-from .conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET
 
 SITE_ORIGIN = "https://www.entrack.fi"
 

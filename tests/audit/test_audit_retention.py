@@ -12,7 +12,7 @@ from consent_service.extensions import db
 from consent_service.ledger.models import ChainHead, ConsentRecord, IdempotencyKey
 from consent_service.ledger.verification import chain_start, verify_site
 
-from .audit_support import add_records, bearer, make_auditor
+from tests.support.audit import add_records, bearer, make_auditor
 
 NOW = datetime.now(timezone.utc)
 

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from consent_service import create_app
 from consent_service.extensions import db
 
-from .conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from consent_service.banner.assets import BANNER_JS, compact_site, script_json
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parents[2] / "static"
 BUDGET_GZIP_BYTES = 7000
 
 

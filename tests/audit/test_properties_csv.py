@@ -15,7 +15,7 @@ from consent_service.extensions import db
 from consent_service.ledger import chain
 from consent_service.ledger.models import ChainHead, ConsentRecord
 
-from .audit_support import add_records, bearer, make_auditor, read_csv
+from tests.support.audit import add_records, bearer, make_auditor, read_csv
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 # What can reach a stored field: no NUL (the ledger strips control characters) and no surrogates.

@@ -7,7 +7,7 @@ import redis
 from consent_service import create_app
 from consent_service.extensions import db
 
-from .conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -14,8 +14,8 @@ from consent_service.ledger import tokens
 from consent_service.ledger.models import ConsentRecord
 from consent_service.ledger.verification import verify_site
 
-from . import rights_support
-from .rights_support import app_config  # noqa: F401  (two sites)
+from tests.support import rights as rights_support
+from tests.support.rights import app_config  # noqa: F401  (two sites)
 
 PII = ("ip_prefix", "user_agent", "page_url")
 

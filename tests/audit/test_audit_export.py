@@ -11,7 +11,7 @@ from consent_service.ledger import chain
 from consent_service.ledger.models import ConsentRecord
 from consent_service.verify import COLUMNS, neutralise, restore
 
-from .audit_support import add_records, bearer, make_auditor, read_csv, utc
+from tests.support.audit import add_records, bearer, make_auditor, read_csv, utc
 
 @pytest.fixture
 def app_config(tmp_path):
