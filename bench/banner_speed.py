@@ -20,7 +20,7 @@ import urllib.request
 
 from playwright.sync_api import sync_playwright
 
-from bench.servers import ROOT, Gunicorn, migrate, service_env
+from tests.support.servers import ROOT, Gunicorn, migrate, service_env
 
 BUDGET_BYTES = 7000
 BUDGET_MS = 50

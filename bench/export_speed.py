@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bench.export_data import SITE, build_all, report_header
-from bench.servers import json_from_fresh_process
+from bench.fresh_process import json_from_fresh_process
 from consent_service.verify import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,175 +1,13 @@
-"""A bounded load of visitors posting decisions, and the check that nothing acknowledged was lost.
-
-Every decision carries its own Idempotency-Key. A client retries the same key after a dropped
-connection or a 503, as the banner does, so a retry can never store a decision twice.
+"""A bounded load of visitors posting decisions to a running service, then the check that nothing
+acknowledged was lost (the load itself is tests/support/load.py, shared with the load tests).
 
     python -m bench.load --url http://127.0.0.1:5000 --database-url ... --clients 64 --seconds 60
 """
 import argparse
-import collections
-import http.client
 import json
-import random
 import sys
-import threading
-import time
-import uuid
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-
-from consent_service import config
-
-CHOICES = [
-    ("accept_all", True, True), ("reject_all", False, False), ("custom", True, False), ("custom", False, True),
-]
-MAX_ATTEMPTS = 40
-
-
-def decision(site="entrack"):
-    """A random, valid decision as the banner posts it."""
-    action, analytics, marketing = random.choice(CHOICES)
-    return {
-        "site": site, "action": action, "categories": {"analytics": analytics, "marketing": marketing},
-        "policy_version": "2026-11-01", "language": random.choice(["fi", "sv", "en"]),
-        "page_url": f"https://www.entrack.fi/sivu/{random.randint(1, 500)}?q=1",
-    }
-
-
-@dataclass
-class Results:
-    acknowledged: dict = field(default_factory=dict)  # Idempotency-Key -> consent_id
-    sent_keys: set = field(default_factory=set)
-    statuses: collections.Counter = field(default_factory=collections.Counter)
-    errors: list = field(default_factory=list)  # (status or exception name, body excerpt)
-    latencies: list = field(default_factory=list)
-    retry_after: set = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def summary(self, seconds):
-        lat = sorted(self.latencies) or [0]
-        return {
-            "acknowledged": len(self.acknowledged), "statuses": dict(self.statuses),
-            "errors": len(self.errors), "per_second": round(len(self.acknowledged) / seconds, 1),
-            "p50_ms": round(lat[len(lat) // 2] * 1000, 1), "p99_ms": round(lat[int(len(lat) * 0.99)] * 1000, 1),
-            "max_ms": round(lat[-1] * 1000, 1),
-        }
-
-
-class Client:
-    """One visitor's browser: a keep-alive connection, reopened after an error."""
-
-    def __init__(self, url, timeout):
-        parts = urlsplit(url)
-        self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
-        self.connection = None
-
-    def request(self, method, path, body=None, headers=None):
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        try:
-            self.connection.request(method, path, body=body, headers=headers or {})
-            response = self.connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        except Exception:
-            self.connection.close()
-            self.connection = None
-            raise
-
-    def close(self):
-        if self.connection:
-            self.connection.close()
-
-
-def post_until_answered(client, results, deadline, site="entrack"):
-    """Post one decision, retrying its key after a dropped connection or a 503; record the outcome."""
-    key = uuid.uuid4().hex
-    body = json.dumps(decision(site))
-    headers = {"Content-Type": "application/json", "Idempotency-Key": key, "User-Agent": "bench-load/1"}
-    with results.lock:
-        results.sent_keys.add(key)
-    for _ in range(MAX_ATTEMPTS):
-        started = time.monotonic()
-        try:
-            status, response_headers, payload = client.request("POST", "/api/v1/consents", body, headers)
-        except (OSError, http.client.HTTPException) as error:
-            with results.lock:
-                results.statuses[type(error).__name__] += 1
-            time.sleep(0.05)
-            continue
-        elapsed = time.monotonic() - started
-        with results.lock:
-            results.statuses[status] += 1
-            results.latencies.append(elapsed)
-            if status == 201:
-                results.acknowledged[key] = json.loads(payload)["consent_id"]
-                return
-            if status == 503:
-                results.retry_after.add(response_headers.get("Retry-After"))
-            else:
-                results.errors.append((status, payload[:200]))
-        if status != 503 or time.monotonic() > deadline + 30:
-            return
-        time.sleep(0.2)
-
-
-def run(url, clients=64, seconds=60, site="entrack", timeout=20):
-    """``clients`` threads posting until ``seconds`` have passed; the results."""
-    results = Results()
-    deadline = time.monotonic() + seconds
-
-    def visitor():
-        client = Client(url, timeout)
-        try:
-            while time.monotonic() < deadline:
-                post_until_answered(client, results, deadline, site)
-        finally:
-            client.close()
-
-    threads = [threading.Thread(target=visitor, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(seconds + timeout * 3 + 60)
-    return results
-
-
-def stored(database_url):
-    """``(records, keys)``: every stored ``(consent_id, seq, site)`` and every ``(key, record_id)``."""
-    engine = sa.create_engine(config.database_uri(database_url, ""), poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            records = connection.execute(sa.text("SELECT id, consent_id, site, seq FROM consent_records")).all()
-            keys = connection.execute(sa.text("SELECT key, record_id FROM idempotency_keys")).all()
-    finally:
-        engine.dispose()
-    return records, keys
-
-
-def check_stored(results, database_url):
-    """The problems found: acknowledged decisions missing or twice, records nobody sent, seq gaps."""
-    records, keys = stored(database_url)
-    problems = []
-    by_id = {record.id: record for record in records}
-    consent_ids = collections.Counter(record.consent_id for record in records)
-    key_to_record = {key: by_id.get(record_id) for key, record_id in keys}
-    for key, consent_id in results.acknowledged.items():
-        record = key_to_record.get(key)
-        if record is None or record.consent_id != consent_id:
-            problems.append(f"acknowledged {consent_id} (key {key}) is not stored")
-        elif consent_ids[consent_id] != 1:
-            problems.append(f"acknowledged {consent_id} is stored {consent_ids[consent_id]} times")
-    if len(keys) != len(records):
-        problems.append(f"{len(records)} records but {len(keys)} idempotency keys: a record was stored twice")
-    unknown = {key for key, _ in keys} - results.sent_keys
-    if unknown:
-        problems.append(f"{len(unknown)} stored keys were never sent")
-    for site in {record.site for record in records}:
-        seqs = sorted(record.seq for record in records if record.site == site)
-        if seqs != list(range(1, len(seqs) + 1)):
-            problems.append(f"site {site}: sequence numbers are not 1..{len(seqs)}")
-    return problems, len(records)
+from tests.support import load
 
 
 def main(argv=None):
@@ -179,8 +17,8 @@ def main(argv=None):
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args(argv)
-    results = run(args.url, args.clients, args.seconds)
-    problems, count = check_stored(results, args.database_url)
+    results = load.run(args.url, args.clients, args.seconds)
+    problems, count = load.check_stored(results, args.database_url)
     print(json.dumps({**results.summary(args.seconds), "stored": count, "problems": problems[:20]}, indent=2))
     return 1 if problems or results.errors else 0
 

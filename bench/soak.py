@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import load
-from bench.servers import ROOT, Gunicorn, PostgresCluster, flask, migrate, service_env
+from tests.support import load
+from tests.support.servers import ROOT, Gunicorn, PostgresCluster, flask, migrate, service_env
 
 
 def soak(database_url, args, log_path):

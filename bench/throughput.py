@@ -27,8 +27,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.servers import ROOT, Gunicorn, PostgresCluster, flask, migrate, service_env
 from consent_service import config
+
+from tests.support.servers import ROOT, Gunicorn, PostgresCluster, flask, migrate, service_env
 
 WRK_DIR = Path(__file__).with_name("wrk")
 SITE_ORIGIN = "https://www.entrack.fi"  # one of the site's origins in sites.toml
@@ -96,7 +97,7 @@ def count_rows(database_url, table):
 
 def token_for(url):
     """A valid token from the service, as a visitor's banner gets it."""
-    from bench.load import decision
+    from tests.support.load import decision
     request = urllib.request.Request(url + "/api/v1/consents", data=json.dumps(decision()).encode(),
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:

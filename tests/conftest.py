@@ -9,6 +9,7 @@ from consent_service import create_app
 from consent_service.extensions import db
 
 from tests.support.databases import make_databases
+from tests.support.servers import Gunicorn
 
 TEST_SECRET = "t" * 64
 
@@ -82,6 +83,23 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """Start gunicorn with the shipped configuration: ``gunicorn(env, **options)`` (see ``Gunicorn``)
+    returns the server once it answers; every server started is stopped after the test."""
+    started = []
+
+    def start(env, **options):
+        options.setdefault("log_path", tmp_path / f"gunicorn-{len(started)}.log")
+        server = Gunicorn(env, **options)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 def pytest_report_header(config):

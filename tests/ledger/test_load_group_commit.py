@@ -1,7 +1,6 @@
 """Group commit: concurrent decisions share a transaction, yet each is stored exactly once, a
 repeated Idempotency-Key in the same batch stores one record, and a failure reaches every writer."""
 import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +8,9 @@ from sqlalchemy import func, select
 from consent_service.extensions import db
 from consent_service.ledger import group_commit
 from consent_service.ledger.models import ConsentRecord, IdempotencyKey
-from consent_service.ledger.verification import verify_site
+from consent_service.ledger.verification import check_stored_chain
+
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def counts(app):
     with app.app_context():
         records = db.session.scalar(select(func.count()).select_from(ConsentRecord))
         keys = db.session.scalar(select(func.count()).select_from(IdempotencyKey))
-        report = verify_site("entrack")
+        report = check_stored_chain("entrack")
         db.session.remove()
     return records, keys, report
 
@@ -82,9 +83,7 @@ def test_leader_failure_reaches_every_follower():
     others = [threading.Thread(target=batches.submit, args=("slot", item, slow_write)) for item in items[1:]]
     for thread in others:
         thread.start()
-    deadline = time.monotonic() + 5
-    while len(batches._open.get("slot", group_commit.Batch("slot")).items) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: len(batches._open.get("slot", group_commit.Batch("slot")).items), lambda n: n >= 3, timeout=5)
     release.set()
     for thread in [first, *others]:
         thread.join(10)

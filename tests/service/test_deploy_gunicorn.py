@@ -6,25 +6,12 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from bench import load
-from bench.servers import Gunicorn, flask, migrate, service_env
 from consent_service import config
 
+from tests.support import load
+from tests.support.servers import flask, migrate, service_env
+
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def start(tmp_path):
-    started = []
-
-    def start_server(env, **kwargs):
-        server = Gunicorn(env, log_path=tmp_path / f"gunicorn-{len(started)}.log", **kwargs)
-        started.append(server)
-        return server.start()
-
-    yield start_server
-    for server in started:
-        server.stop()
 
 
 def ip_prefixes(database_url):
@@ -44,19 +31,19 @@ def post_decision(url, **headers):
         client.close()
 
 
-def test_fresh_database_migrated_once_then_served(start, tmp_path):
+def test_fresh_database_migrated_once_then_served(gunicorn, tmp_path):
     env = service_env(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     migrate(env)
-    server = start(env, workers=2, threads=2)
+    server = gunicorn(env, workers=2, threads=2)
     status, headers, _ = post_decision(server.url)
     assert status == 201
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.parametrize(("proxies", "expected"), [(1, "203.0.113.0/24"), (0, "127.0.0.0/24")])
-def test_visitor_address_behind_proxy(start, database_uri, proxies, expected):
+def test_visitor_address_behind_proxy(gunicorn, database_uri, proxies, expected):
     """Only a configured proxy's X-Forwarded-For is believed; the stored address is truncated."""
-    server = start(service_env(database_uri, PROXY_FIX_X_FOR=proxies), workers=1, threads=2)
+    server = gunicorn(service_env(database_uri, PROXY_FIX_X_FOR=proxies), workers=1, threads=2)
     status, headers, _ = post_decision(server.url, **{"X-Forwarded-For": "203.0.113.77",
                                                       "X-Forwarded-Proto": "https"})
     assert status == 201
@@ -64,8 +51,8 @@ def test_visitor_address_behind_proxy(start, database_uri, proxies, expected):
     assert ip_prefixes(database_uri) == [expected]
 
 
-def test_oversized_body_is_refused_from_content_length(start, database_uri):
-    server = start(service_env(database_uri), workers=1, threads=2)
+def test_oversized_body_is_refused_from_content_length(gunicorn, database_uri):
+    server = gunicorn(service_env(database_uri), workers=1, threads=2)
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(b"POST /api/v1/consents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 104857600\r\n\r\n{")
@@ -80,10 +67,10 @@ def test_oversized_body_is_refused_from_content_length(start, database_uri):
     assert '"error"' in answer
 
 
-def test_two_instances_share_one_database(start, database_uri):
+def test_two_instances_share_one_database(gunicorn, database_uri):
     """Two stateless instances on different ports, one database: one intact chain, nothing lost."""
     env = service_env(database_uri)
-    first, second = start(env, workers=1, threads=4), start(env, workers=1, threads=4)
+    first, second = gunicorn(env, workers=1, threads=4), gunicorn(env, workers=1, threads=4)
     assert first.port != second.port
     results = {}
     threads = [threading.Thread(target=lambda s=s: results.update({s.port: load.run(s.url, clients=8, seconds=4)}))

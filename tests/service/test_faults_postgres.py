@@ -4,18 +4,19 @@ consent state keeps answering, and the service recovers without a restart.
 Uses a throwaway PostgreSQL cluster of its own (never the shared one), deleted afterwards.
 """
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from bench import load
-from bench.servers import Gunicorn, PostgresCluster, flask, migrate, service_env
+from tests.support import load
+from tests.support.servers import PostgresCluster, flask, migrate, service_env
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 ANSWER_WITHIN = 5.0  # seconds: a visitor's POST never hangs while the database is away
+LOAD_BEFORE = 20  # decisions the load has stored before the outage, and again after it
 
 
 def call(url, body=None, headers=None, timeout=15):
@@ -38,14 +39,10 @@ def cluster():
 
 
 @pytest.fixture
-def server(cluster, tmp_path):
+def server(cluster, gunicorn):
     env = service_env(cluster.url, DB_CONNECT_TIMEOUT=2, DB_POOL_TIMEOUT=2)
     migrate(env)
-    gunicorn = Gunicorn(env, workers=2, threads=4, log_path=tmp_path / "gunicorn.log")
-    try:
-        yield gunicorn.start()
-    finally:
-        gunicorn.stop()
+    return gunicorn(env, workers=2, threads=4)
 
 
 def post(server, body, key):
@@ -58,35 +55,30 @@ def test_database_outage_answers_503_and_recovers(cluster, server, consent_body)
     assert status == 201
     state_url = f"{server.url}/api/v1/consent-state?site=entrack&token={first['token']}"
     workers = set(server.worker_pids())
-    background = {}
-    loader = threading.Thread(target=lambda: background.update(results=load.run(server.url, clients=8, seconds=10)))
-    loader.start()
-    try:
-        time.sleep(2)
-        cluster.stop("fast")
-        down_at = time.monotonic()
-        outage = [post(server, consent_body, f"test-outage-{n}") for n in range(4)]
-        states = [call(state_url) for _ in range(3)]
-        assert time.monotonic() - down_at < 4 * ANSWER_WITHIN + 3
-    finally:
-        cluster.start()
-    for status, headers, body, seconds in outage:
-        assert status == 503, body
-        assert seconds < ANSWER_WITHIN
-        assert int(headers["Retry-After"]) > 0
-        assert body == {"error": "The consent store is briefly unavailable; retry shortly."}
-    for status, _, body, seconds in states:
-        assert (status, body["valid"], body["categories"]["analytics"]) == (200, True, True)
-        assert seconds < 1
+    with load.running(server.url, clients=8) as results:
+        assert results.wait_for_acknowledged(LOAD_BEFORE) >= LOAD_BEFORE
+        try:
+            cluster.stop("fast")
+            down_at = time.monotonic()
+            outage = [post(server, consent_body, f"test-outage-{n}") for n in range(4)]
+            states = [call(state_url) for _ in range(3)]
+            assert time.monotonic() - down_at < 4 * ANSWER_WITHIN + 3
+        finally:
+            cluster.start()
+        for status, headers, body, seconds in outage:
+            assert status == 503, body
+            assert seconds < ANSWER_WITHIN
+            assert int(headers["Retry-After"]) > 0
+            assert body == {"error": "The consent store is briefly unavailable; retry shortly."}
+        for status, _, body, seconds in states:
+            assert (status, body["valid"], body["categories"]["analytics"]) == (200, True, True)
+            assert seconds < 1
 
-    recovered = None
-    deadline = time.monotonic() + 15
-    while recovered != 201 and time.monotonic() < deadline:
-        recovered = post(server, consent_body, "test-recovered")[0]
-        time.sleep(0.2)
-    assert recovered == 201
-    loader.join(60)
-    results = background["results"]
+        recovered = wait_for(lambda: post(server, consent_body, "test-recovered")[0], lambda status: status == 201,
+                             timeout=15)
+        assert recovered == 201
+        expected = len(results.acknowledged) + LOAD_BEFORE
+        assert results.wait_for_acknowledged(expected) >= expected
     results.sent_keys |= {"test-first", "test-recovered", *(f"test-outage-{n}" for n in range(4))}
     assert results.errors == []
     assert set(server.worker_pids()) == workers  # recovered without a restart

@@ -34,15 +34,16 @@ def sqlite_app(tmp_path, monkeypatch):
 
 
 def hold_write_lock(path, seconds):
-    """Another process's writer: holds SQLite's write lock for ``seconds`` in a thread."""
-    locked = threading.Event()
+    """Another process's writer: holds SQLite's write lock in a thread until ``release()`` is called or
+    ``seconds`` have passed; returns ``(thread, release)`` once the lock is held."""
+    locked, released = threading.Event(), threading.Event()
 
     def holder():
         connection = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:
             connection.execute("BEGIN IMMEDIATE")
             locked.set()
-            time.sleep(seconds)
+            released.wait(seconds)  # the other writer's transaction: its length is what the tests vary
             connection.execute("ROLLBACK")
         finally:
             connection.close()
@@ -50,12 +51,12 @@ def hold_write_lock(path, seconds):
     thread = threading.Thread(target=holder)
     thread.start()
     locked.wait(5)
-    return thread
+    return thread, released.set
 
 
 def test_writer_waits_for_the_lock(sqlite_app, tmp_path, consent_body):
     client = sqlite_app(busy_timeout=10).test_client()
-    holder = hold_write_lock(tmp_path / "consent.sqlite3", 1.0)
+    holder, _ = hold_write_lock(tmp_path / "consent.sqlite3", 1.0)
     started = time.monotonic()
     response = client.post("/api/v1/consents", json=consent_body)
     holder.join()
@@ -65,10 +66,11 @@ def test_writer_waits_for_the_lock(sqlite_app, tmp_path, consent_body):
 
 def test_lock_past_busy_timeout_is_503_with_retry_after(sqlite_app, tmp_path, consent_body):
     client = sqlite_app(busy_timeout=0.3).test_client()
-    holder = hold_write_lock(tmp_path / "consent.sqlite3", 2.0)
+    holder, release = hold_write_lock(tmp_path / "consent.sqlite3", 10.0)
     started = time.monotonic()
     response = client.post("/api/v1/consents", json=consent_body)
     elapsed = time.monotonic() - started
+    release()
     holder.join()
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) > 0

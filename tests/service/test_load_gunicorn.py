@@ -1,12 +1,12 @@
 """Under gunicorn, 64 concurrent visitors for a few seconds: no 5xx, every acknowledged decision
-stored exactly once, and the chain verifies. (The 60-second run is ``bench/run_load.py``.)
+stored exactly once, and the chain verifies. (The 60-second run is ``bench/soak.py``.)
 
 Runs on the session's database: an SQLite file, or PostgreSQL when DATABASE_URL is set.
 """
 import pytest
 
-from bench import load
-from bench.servers import Gunicorn, flask, service_env
+from tests.support import load
+from tests.support.servers import flask, service_env
 
 pytestmark = pytest.mark.slow
 CLIENTS = 64
@@ -14,13 +14,8 @@ SECONDS = 6
 
 
 @pytest.fixture
-def server(database_uri, tmp_path):
-    env = service_env(database_uri, GUNICORN_ACCESS_LOG="-")
-    gunicorn = Gunicorn(env, workers=2, threads=4, log_path=tmp_path / "gunicorn.log")
-    try:
-        yield gunicorn.start()
-    finally:
-        gunicorn.stop()
+def server(gunicorn, database_uri):
+    return gunicorn(service_env(database_uri, GUNICORN_ACCESS_LOG="-"), workers=2, threads=4)
 
 
 def test_many_visitors_lose_nothing(server, database_uri):

@@ -1,9 +1,9 @@
-"""Servers for benchmarks and subprocess tests: gunicorn on a free 127.0.0.1 port, and a throwaway
+"""Servers for subprocess tests and benchmarks: gunicorn on a free 127.0.0.1 port, and a throwaway
 PostgreSQL cluster. Every process started here is stopped by ``stop()`` (or the context manager).
+The benchmarks in bench/ import them from here; tests never import bench/.
 """
 import contextlib
 import ctypes
-import json
 import os
 import secrets
 import shutil
@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 # High enough that a load from one address measures the service, not the limiter.
@@ -59,16 +59,6 @@ def flask(args, env, timeout=120):
     if result.returncode:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
-
-
-def json_from_fresh_process(module, *args, timeout=600):
-    """Run ``python -m module args`` in a new process (its own memory figures) and parse the JSON
-    object on its last line of output; raise with the output when it fails."""
-    done = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    if done.returncode:
-        raise RuntimeError(done.stdout + done.stderr)
-    return json.loads(done.stdout.splitlines()[-1])
 
 
 def migrate(env):
