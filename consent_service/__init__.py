@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
+from . import config, favicon
 from .extensions import cors, db, limiter, migrate
 from .sites import load_sites
 
@@ -59,6 +59,8 @@ def create_app(test_config=None):
     def index():
         """The service's home page: what runs here and where to look next."""
         return render_template("index.html", sites=app.extensions["consent_sites"].values())
+
+    favicon.init_app(app)
 
     state_app.mount(app)  # the consent-state check is answered by a small app of its own
     if app.config["PROXY_FIX_X_FOR"]:  # outermost, so that both apps see the proxy's view
