@@ -1,15 +1,13 @@
 import os
-import threading
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from consent_service import create_app
 from consent_service.extensions import db
 
 from tests.support.databases import make_databases
-from tests.support.servers import Gunicorn
+from tests.support.servers import Gunicorn, serving
 
 TEST_SECRET = "t" * 64
 
@@ -77,12 +75,8 @@ def consent_body():
 @pytest.fixture
 def live_server(app):
     """The app served on 127.0.0.1 in a thread, for browser tests; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,18 +1,10 @@
-"""Shared pieces of the banner's browser tests: a plain host page on another origin, a sites file
-that allows it, and readers for what a tracker or the ledger would see.
+"""Shared pieces of the banner's browser tests: plain host pages on another origin (the ``host`` and
+``sites_toml`` fixtures in conftest.py serve and allow them), and readers for what a tracker would see.
 
-Test modules import the fixtures they use (``from .banner_pages import app_config, host``).
+A test module that embeds the banner in host pages uses their sites file: ``from .banner_pages import
+app_config``.
 """
-import threading
-import time
-
 import pytest
-from sqlalchemy import select
-from werkzeug.serving import make_server
-
-from consent_service.extensions import db
-from consent_service.ledger.models import ConsentRecord
-from consent_service.sites import DEFAULT_FILE
 
 # A host with a parent domain, answered by Playwright's routing (no DNS, no network).
 NAMED_HOST = "http://www.entrack.test"
@@ -24,10 +16,21 @@ READ_DATALAYER = """() => (window.dataLayer || []).map(
 # Layout shifts of the host page and CSP violations, recorded from the first byte.
 WATCH_PAGE = """
 window.__shifts = 0; window.__violations = [];
-new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__shifts += e.value; })
-    .observe({type: 'layout-shift', buffered: true});
+window.__shiftObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__shifts += e.value;
+});
+window.__shiftObserver.observe({type: 'layout-shift', buffered: true});
 document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
 """
+# Once the page's (finite) animations have ended and two more frames were drawn: the layout shifts
+# so far, those not yet handed to the observer included.
+SETTLED_SHIFTS = """() => Promise.all(document.getAnimations()
+    .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity).map((a) => a.finished)
+).then(() => new Promise(
+    (done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+        for (const e of window.__shiftObserver.takeRecords()) window.__shifts += e.value;
+        done(window.__shifts);
+    }))))"""
 
 
 class HostPages:
@@ -66,47 +69,11 @@ def host_page(service, head="", body="", lang="en", attrs=""):
 
 
 @pytest.fixture
-def host():
-    """Plain pages on another origin (another port of 127.0.0.1) than the consent service."""
-    pages = HostPages()
-    server = make_server("127.0.0.1", 0, pages, threaded=True)
-    pages.origin = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield pages
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def sites_toml(host):
-    """The shipped sites file with the host pages' origin allowed; tests may change more of it."""
-    text = DEFAULT_FILE.read_text(encoding="utf-8")
-    assert SHIPPED_ORIGINS in text
-    return text.replace(SHIPPED_ORIGINS, f'origins = ["https://www.entrack.fi", "{host.origin}", "{NAMED_HOST}"]')
-
-
-@pytest.fixture
 def app_config(sites_toml, tmp_path):
     """The app of these tests reads the sites file above."""
     path = tmp_path / "sites.toml"
     path.write_text(sites_toml, encoding="utf-8")
     return {"CONSENT_SITES_FILE": str(path)}
-
-
-def records(app):
-    """Every stored consent record, in chain order."""
-    with app.app_context():
-        return db.session.scalars(select(ConsentRecord).order_by(ConsentRecord.seq)).all()
-
-
-def wait_for_records(app, count, timeout=10.0):
-    """The stored records once there are ``count`` (then a moment more, to catch a duplicate)."""
-    deadline = time.monotonic() + timeout
-    while len(records(app)) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    return records(app)
 
 
 def consent_commands(page):

@@ -3,9 +3,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .banner_pages import (  # noqa: F401  (fixtures)
-    app_config, banner, host, host_page, settings, sites_toml, wait_for_records,
-)
+from tests.support.records import wait_for_records
+
+from .banner_pages import app_config  # noqa: F401  (the host pages' sites file)
+from .banner_pages import banner, host_page, settings
 
 FOCUSED = """() => {
     const active = document.querySelector('consent-banner')?.shadowRoot?.activeElement;

@@ -4,10 +4,10 @@ from urllib.parse import quote, unquote
 
 from playwright.sync_api import expect
 
-from .banner_pages import (  # noqa: F401  (fixtures)
-    app_config, banner, consent_commands, cookie_names, host, host_page, records, settings, sites_toml,
-    wait_for_records,
-)
+from tests.support.records import records, wait_for_records
+
+from .banner_pages import app_config  # noqa: F401  (the host pages' sites file)
+from .banner_pages import banner, consent_commands, cookie_names, host_page, settings
 
 GA_COOKIES = {"_ga", "_ga_DEMO123", "_gid"}
 DENIED_DEFAULT = {
@@ -40,7 +40,7 @@ def test_first_visit_shows_the_banner_and_asks_nothing_else(page, live_server):
     expect(banner(page)).to_be_visible()
     for name in ("Accept all", "Reject all", "Settings"):
         expect(banner(page).get_by_role("button", name=name, exact=True)).to_be_visible()
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle")
     service = [url for url in requests if url.startswith(live_server)]
     assert not [url for url in service if "/api/" in url]
     assert not tracker_requests(requests)

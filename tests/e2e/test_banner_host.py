@@ -2,8 +2,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from .banner_pages import (  # noqa: F401  (fixtures)
-    NAMED_HOST, WATCH_PAGE, banner, consent_commands, cookie_names, host, host_page, settings, sites_toml, wait_for_records,
+from tests.support.records import wait_for_records
+
+from .banner_pages import (
+    NAMED_HOST, SETTLED_SHIFTS, WATCH_PAGE, banner, consent_commands, cookie_names, host_page, settings,
 )
 
 MARKUP_TITLE = '<img src=x onerror="window.pwned=1">Cookies & <b>you</b>'
@@ -84,7 +86,7 @@ def test_no_layout_shift_of_the_host_page(page, live_server, host):
     top = page.evaluate("document.querySelector('h1').getBoundingClientRect().top")
     banner(page).get_by_role("button", name="Reject all").click()
     expect(page.get_by_role("button", name="Cookie settings", exact=True)).to_be_visible()
-    page.wait_for_timeout(200)
+    page.evaluate(SETTLED_SHIFTS)
     assert page.evaluate("document.querySelector('h1').getBoundingClientRect().top") == top
     assert page.evaluate("window.__shifts") == 0
 
@@ -92,7 +94,7 @@ def test_no_layout_shift_of_the_host_page(page, live_server, host):
 def test_unknown_site_changes_nothing_but_consent_mode(page, live_server, host):
     html = host_page(live_server).replace('data-site="entrack"', 'data-site="nosuchsite"')
     page.goto(host.add("/unknown", html))
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle")
     assert page.locator("consent-banner").count() == 0
     assert [c[:2] for c in consent_commands(page)] == [["consent", "default"]]
     assert page.evaluate("window.consentService") is None

@@ -7,23 +7,33 @@ from sqlalchemy import select
 from consent_service.extensions import db
 from consent_service.ledger.models import IdempotencyKey
 
-from .banner_pages import (  # noqa: F401  (fixtures)
-    app_config, banner, cookie_names, host, records, sites_toml, wait_for_records,
-)
+from tests.support.records import records, wait_for_records
+from tests.support.waiting import browser_pause, wait_for
+
+from .banner_pages import app_config  # noqa: F401  (the host pages' sites file)
+from .banner_pages import banner, cookie_names
 
 CONSENTS = "**/api/v1/consents"
 QUEUE = "() => JSON.parse(localStorage.getItem('consent_queue_entrack') || '[]')"
 
 
+def failed_posts(page):
+    """The decisions the page tried to post and could not (network errors), as they happen."""
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request) if request.method == "POST" else None)
+    return failed
+
+
 def test_service_down_then_up_stores_the_decision_once(page, live_server, app):
     page.route(CONSENTS, lambda route: route.abort())
+    failed = failed_posts(page)
     page.goto(f"{live_server}/demo?lang=en")
     banner(page).get_by_role("button", name="Accept all").click()
     expect(page.locator('[data-tracker="analytics"]')).to_have_text("loaded")
     assert "_ga" in cookie_names(page.context)
     [queued] = page.evaluate(QUEUE)
     assert queued["action"] == "accept_all" and queued["idempotency_key"]
-    page.wait_for_timeout(1500)
+    assert len(wait_for(lambda: failed, lambda tries: len(tries) >= 2, pause=browser_pause(page))) >= 2  # and a retry
     assert records(app) == []
     page.unroute(CONSENTS)
     [record] = wait_for_records(app, 1)
@@ -31,18 +41,19 @@ def test_service_down_then_up_stores_the_decision_once(page, live_server, app):
     page.wait_for_function("() => consentService.get().token !== null")
     assert page.evaluate(QUEUE) == []
     page.reload()
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle")
     assert len(records(app)) == 1
 
 
 def test_offline_decision_applies_at_once_and_leaves_when_back_online(page, live_server, app):
+    failed = failed_posts(page)
     page.goto(f"{live_server}/demo?lang=en")
     page.context.set_offline(True)
     banner(page).get_by_role("button", name="Reject all").click()
     expect(banner(page)).to_have_count(0)
     assert page.evaluate("() => consentService.get().decided") is True
     assert len(page.evaluate(QUEUE)) == 1
-    page.wait_for_timeout(500)
+    assert wait_for(lambda: failed, pause=browser_pause(page))  # the first try met the network down
     page.context.set_offline(False)
     [record] = wait_for_records(app, 1, timeout=3)
     assert record.action == "reject_all"
@@ -86,7 +97,7 @@ def test_queued_decision_is_sent_on_the_next_page_load(page, live_server, app):
     assert (record.action, record.analytics, record.marketing) == ("custom", False, True)
     page.wait_for_function("() => consentService.get().consentId !== null")
     page.reload()
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle")
     assert len(records(app)) == 1
 
 
@@ -111,6 +122,6 @@ def test_trackers_stay_blocked_when_banner_js_cannot_load(page, live_server):
     page.route("**/banner.js", lambda route: route.abort())
     page.goto(f"{live_server}/demo?lang=en")
     expect(page.locator('[data-state="decided"]')).to_have_text("the banner did not load: trackers stay blocked")
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle")
     assert not [url for url in requests if url.endswith(("analytics.js", "ads.js"))]
     assert not {"_ga", "_gid", "_gcl_au"} & cookie_names(page.context)

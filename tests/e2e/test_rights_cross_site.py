@@ -5,10 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .banner_pages import (  # noqa: F401  (fixtures)
-    NAMED_HOST, app_config, banner, consent_commands, cookie_names, host, host_page, settings, sites_toml,
-    wait_for_records,
-)
+from tests.support.records import wait_for_records
+
+from .banner_pages import app_config  # noqa: F401  (the host pages' sites file)
+from .banner_pages import NAMED_HOST, banner, consent_commands, cookie_names, host_page, settings
 
 SHOP = f"{NAMED_HOST}/shop"
 GA_COOKIES = {"_ga", "_ga_DEMO123", "_gid"}

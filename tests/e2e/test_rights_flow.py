@@ -1,31 +1,18 @@
 """From the banner to the notice and "Your consent": withdrawing or erasing there blocks trackers next time."""
 import json
 import re
-import time
 from pathlib import Path
 from urllib.parse import unquote
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from consent_service.extensions import db
-from consent_service.ledger.models import ConsentRecord
+from tests.support.records import records, wait_for_records
+
+from .banner_pages import cookie_names
 
 TRACKERS = ("/demo/analytics.js", "/demo/ads.js")
 GA_COOKIES = {"_ga", "_ga_DEMO123", "_gid"}
 TOKEN_STORED = "() => document.cookie.includes('consent_entrack=') && !document.cookie.includes('%22t%22%3Anull')"
-
-
-def records(app):
-    with app.app_context():
-        return db.session.scalars(select(ConsentRecord).order_by(ConsentRecord.seq)).all()
-
-
-def wait_for(app, count, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while len(records(app)) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return records(app)
 
 
 def accept_all_on_demo(page, live_server, app):
@@ -34,7 +21,7 @@ def accept_all_on_demo(page, live_server, app):
     page.locator('[data-cs="banner"]').get_by_role("button", name="Accept all").click()
     expect(page.locator('[data-tracker="analytics"]')).to_have_text("loaded")
     page.wait_for_function(TOKEN_STORED)
-    [record] = wait_for(app, 1)
+    [record] = wait_for_records(app, 1)
     return record.consent_id
 
 
@@ -50,10 +37,6 @@ def next_demo_load(page, live_server):
     page.goto(f"{live_server}/demo?lang=en")
     page.wait_for_load_state("networkidle")
     return [url for url in requested if url.endswith(TRACKERS)]
-
-
-def cookie_names(context):
-    return {cookie["name"] for cookie in context.cookies()}
 
 
 def test_banner_links_lead_to_notice_and_withdrawing_there_blocks_trackers(page, live_server, app):

@@ -1,5 +1,5 @@
-"""Servers for subprocess tests and benchmarks: gunicorn on a free 127.0.0.1 port, and a throwaway
-PostgreSQL cluster. Every process started here is stopped by ``stop()`` (or the context manager).
+"""Servers for tests and benchmarks: a WSGI app in a thread, gunicorn on a free 127.0.0.1 port, and a
+throwaway PostgreSQL cluster. Every process started here is stopped by ``stop()`` (or the context manager).
 The benchmarks in bench/ import them from here; tests never import bench/.
 """
 import contextlib
@@ -12,10 +12,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -36,6 +39,19 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(wsgi_app):
+    """``wsgi_app`` served on a free 127.0.0.1 port by a thread while the block runs; yields its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
 
 
 def service_env(database_url, **extra):
