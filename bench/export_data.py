@@ -1,5 +1,5 @@
 """A large consent ledger for the export and verify benchmarks: N records of site ``entrack`` with real
-hashes (``ledger.chain``), 1 % erased, some cells a spreadsheet would run, bulk-inserted into a migrated
+hashes (``proof.chain``), 1 % erased, some cells a spreadsheet would run, bulk-inserted into a migrated
 SQLite file or PostgreSQL schema.
 
     python -m bench.export_data --rows 1000000 [--postgres URL]
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 
 from consent_service import config
-from consent_service.ledger import chain
+from consent_service.proof import chain
 
 SITE = "entrack"
 COLUMNS = ("site", "seq", "consent_id", "recorded_at", "action", "necessary", "analytics", "marketing",

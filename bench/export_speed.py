@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.export_data import SITE, build_all, report_header
 from bench.fresh_process import json_from_fresh_process
-from consent_service.verify import COLUMNS
+from consent_service.proof.csvfile import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

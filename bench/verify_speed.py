@@ -1,5 +1,6 @@
-"""Verify speed: N records checked in the database (``flask consent verify``, ``verify_site`` in one process
-and in one per CPU) and in an exported file (``python -m consent_service.verify``, as an auditor runs it).
+"""Verify speed: N records checked in the database (``flask consent verify``, ``check_stored_chain`` in one
+process and in one per CPU) and in an exported file (``python -m consent_service.proof``, and ``verify.pyz`` run
+by ``python3 -I`` in a folder of its own, as an auditor runs it).
 Target: at most 10 s each.
 
     python -m bench.verify_speed [--rows 1000000] [--postgres URL]
@@ -8,7 +9,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,16 +34,16 @@ CHECKS = ("one process", "one per CPU")
 
 
 def database(uri):
-    """Seconds to verify every stored record of the site and its head with ``verify_site`` (what
+    """Seconds to verify every stored record of the site and its head with ``check_stored_chain`` (what
     ``flask consent verify`` and the audit page run), in this process alone and with a worker per CPU."""
     from consent_service import create_app
-    from consent_service.ledger.verification import verify_site
+    from consent_service.ledger.verification import check_stored_chain
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
     results = {}
     with app.app_context():
         for name, jobs in zip(CHECKS, (1, os.cpu_count())):
-            report, wall, cpu = timed(verify_site, SITE, jobs)
+            report, wall, cpu = timed(check_stored_chain, SITE, jobs)
             assert report.ok, report.error
             results[name] = {"records": report.count, "seconds": wall, "cpu_seconds_main": cpu, "jobs": jobs}
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -79,13 +79,14 @@ def file_check(path, command, cwd=ROOT):
 
 
 def file_checks(path):
-    """The file checked as ``python -m consent_service.verify`` (which imports the service's package
-    first) and as an auditor's copy of ``verify.py`` and ``chain.py`` in a folder of their own."""
-    results = {"file (python -m consent_service.verify)": file_check(path, [sys.executable, "-m", "consent_service.verify"])}
+    """The file checked as ``python -m consent_service.proof`` (which imports the service's package
+    first) and as ``python3 -I verify.pyz`` (the zipapp the audit page serves) in a folder of its own."""
+    from consent_service.audit import verifier
+
+    results = {"file (python -m consent_service.proof)": file_check(path, [sys.executable, "-m", "consent_service.proof"])}
     with tempfile.TemporaryDirectory() as folder:
-        for name in ("verify.py", "ledger/chain.py"):
-            shutil.copy(ROOT / "consent_service" / name, folder)
-        results["file (a copy of verify.py and chain.py)"] = file_check(path, [sys.executable, "verify.py"], folder)
+        (Path(folder) / verifier.FILE_NAME).write_bytes(verifier.zipapp_bytes())
+        results["file (python3 -I verify.pyz)"] = file_check(path, [sys.executable, "-I", verifier.FILE_NAME], folder)
     return results
 
 

@@ -1,12 +1,13 @@
 """The auditors' HTTP API: thin views that check who asks, parse the query, call the service."""
+import io
 import uuid
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, jsonify, render_template, request, stream_with_context
+from flask import Blueprint, Response, jsonify, render_template, request, send_file, stream_with_context
 from marshmallow import ValidationError
 
 from ..errors import ApiError
-from . import export, proof, service, signing, stats
+from . import export, lookups, service, signing, stats, verifier
 from .schemas import chain_head_out, chain_head_query, export_query, history_out, public_key_out, range_query, time_bounds
 
 bp = Blueprint("audit_api", __name__, url_prefix="/audit")
@@ -61,7 +62,7 @@ def consent_history(consent_id):
         consent_id = str(uuid.UUID(consent_id))
     except ValueError:
         raise ApiError(400, f"{consent_id!r} is not a consent id (a UUID).") from None
-    records = proof.history(consent_id, service.readable_sites(auditor))
+    records = lookups.history(consent_id, service.readable_sites(auditor))
     if not records:
         raise ApiError(404, f"No consent {consent_id} is recorded in a site you may see.")
     service.log_access(auditor, "history", {"consent_id": consent_id})
@@ -74,7 +75,7 @@ def chain_head():
     auditor = service.current_auditor()
     query = load_query(chain_head_query)
     [site] = service.readable_sites(auditor, query["site"])
-    response = jsonify(chain_head_out.dump(proof.chain_head(site, query.get("seq"))))
+    response = jsonify(chain_head_out.dump(lookups.chain_head(site, query.get("seq"))))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -83,6 +84,14 @@ def chain_head():
 def signing_key():
     """The public key that checks chain heads and purge checkpoints (public; publish it elsewhere too)."""
     return jsonify(public_key_out.dump(signing.public_key_info()))
+
+
+@bp.get("/verify.pyz")
+def verifier_zipapp():
+    """The offline verifier as one file that a plain ``python3`` runs (public, as the key is: it is the
+    service's own checking code and holds no data, so anyone handed a CSV can check it)."""
+    return send_file(io.BytesIO(verifier.zipapp_bytes()), mimetype="application/zip", as_attachment=True,
+                     download_name=verifier.FILE_NAME, etag=verifier.zipapp_sha256(), max_age=3600)
 
 
 def _stats_days():

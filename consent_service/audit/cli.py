@@ -1,7 +1,9 @@
 """Commands: ``flask --app wsgi auditor ...`` and ``consent purge`` / ``consent export``."""
 import csv
 import getpass
+import stat
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -10,8 +12,8 @@ from marshmallow import ValidationError
 
 from ..cli import consent_cli
 from ..errors import ApiError
-from ..verify import COLUMNS
-from . import export, retention, service, signing
+from ..proof.csvfile import COLUMNS
+from . import export, retention, service, signing, verifier
 from .schemas import RECORD_ACTIONS, range_query, time_bounds
 
 auditor_cli = AppGroup("auditor", help="Auditor accounts: read-only access to consent proof.")
@@ -133,7 +135,20 @@ def export_command(site_key, path, start, end, consent_id, action):
         for rows in export.row_batches(selected):
             writer.writerows(rows)
             bar.update(len(rows))
-    click.echo(f"{total} records written to {path}. Check it with: python -m consent_service.verify {path}")
+    click.echo(f"{total} records written to {path}. Check it with: python3 {verifier.FILE_NAME} {path} "
+               f"(consent verifier writes {verifier.FILE_NAME})")
+
+
+@consent_cli.command("verifier")
+@click.option("--out", "path", default=verifier.FILE_NAME, show_default=True,
+              type=click.Path(dir_okay=False, writable=True), help="The file to write.")
+def verifier_command(path):
+    """Write the offline verifier: one file that a plain python3 runs, as /audit/verify.pyz serves it."""
+    target = Path(path)
+    target.write_bytes(verifier.zipapp_bytes())
+    target.chmod(target.stat().st_mode | stat.S_IXUSR)
+    click.echo(f"{path} written (SHA-256 {verifier.zipapp_sha256()}). Check a consent-proof CSV with: "
+               f"python3 {path} FILE.csv")
 
 
 def _bounds(start, end):

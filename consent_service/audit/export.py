@@ -1,6 +1,6 @@
 """The consent-proof CSV: the records of a filter, in chain order, streamed in constant memory.
 
-Every cell is rendered as text by the database itself (the same text ``ledger.chain.text`` gives and
+Every cell is rendered as text by the database itself (the same text ``proof.chain.text`` gives and
 hashes), neutralised there too, so that Python only hands rows to ``csv.writer``.
 """
 import csv
@@ -11,10 +11,10 @@ from datetime import datetime
 from sqlalchemy import case, func, literal, select
 
 from ..extensions import db
-from ..ledger import chain
 from ..ledger.models import ConsentRecord
 from ..ledger.verification import column_text
-from ..verify import COLUMNS, FORMULA_STARTS
+from ..proof import chain
+from ..proof.csvfile import COLUMNS, FORMULA_STARTS
 
 BATCH = 2000
 

@@ -6,9 +6,9 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..ledger import chain
 from ..ledger.models import ConsentRecord, IdempotencyKey, PurgeCheckpoint
-from ..ledger.verification import chain_start, verify_site
+from ..ledger.verification import chain_start, check_stored_chain
+from ..proof import chain
 from . import signing
 
 
@@ -44,7 +44,7 @@ def purge(site_key, older_than_days=None, now=None):
     if days < site.consent_days:
         raise PurgeRefused(f"{site_key}: {days} days is less than the site's consent_days ({site.consent_days}): "
                            "the proof of consents still in force would be deleted")
-    report = verify_site(site_key)
+    report = check_stored_chain(site_key)
     if not report.ok:
         raise PurgeRefused(f"{site_key}: the chain does not verify, so nothing is purged: {report.error}")
     start_seq, _ = chain_start(site_key)

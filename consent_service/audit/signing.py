@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 
 from ..errors import ApiError
-from ..ledger import chain
-from ..verify import key_id
+from ..proof import chain
+from ..proof.signed_head import key_id
 
 log = logging.getLogger(__name__)
 EXTENSION = "audit_signing_key"

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..errors import ApiError
 from ..extensions import limiter
-from ..ledger.verification import verify_site
+from ..ledger.verification import check_stored_chain
 from . import export, service, stats
 from .api import export_filter
 from .schemas import range_query, time_bounds
@@ -48,7 +48,7 @@ def index():
     selected, errors, args = _filter_from_args(auditor)
     result = None
     if selected is not None:
-        result = {"count": export.count(selected), "report": verify_site(selected.sites[0]),
+        result = {"count": export.count(selected), "report": check_stored_chain(selected.sites[0]),
                   "download": url_for("audit_api.consents_csv", **args)}
     return render_template("audit/index.html", auditor=auditor, sites=_sites(auditor), args=args,
                            errors=errors, result=result, sign_out=SignOutForm())

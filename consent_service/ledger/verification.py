@@ -1,24 +1,26 @@
-"""Verifying the stored chains: every record checked exactly as in the site's full consent-proof export
-(the offline verifier's own code, on the texts the database renders), then the site's head."""
+"""Checking the stored chains: every record checked exactly as in the site's full consent-proof export
+(the offline verifier's engine, ``proof.checking``, on the texts the database renders), then the site's head."""
 import itertools
 from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import NullPool, String, case, create_engine, func, literal, select, type_coerce
 
-from .. import verify
 from ..extensions import db
-from . import chain
+from ..proof import chain, checking
 from .models import ChainHead, ConsentRecord, PurgeCheckpoint
 
 TIME_COLUMNS = {"recorded_at"}
 FLAG_COLUMNS = {"necessary", "analytics", "marketing", "gpc"}
 NUMBER_COLUMNS = {"seq"}
-LAYOUT = verify.Layout.of(chain.CHECKED_FIELDS, gaps_allowed=False)
+LAYOUT = checking.Layout.of(chain.CHECKED_FIELDS, gaps_allowed=False)
+BATCH = 5000  # rows fetched at a time; a site with more than this is checked in worker processes
 
 
 @dataclass
 class ChainReport:
+    """What the check of one site's stored chain found: its records and head, or the first error."""
+
     site: str
     count: int
     last_seq: int
@@ -71,14 +73,14 @@ def _select_texts(dialect, site_key, after_seq, upto_seq):
 
 
 def _check_stored(connection, dialect, site_key, after_seq, upto_seq):
-    """``verify.check_rows`` of the site's records in ``(after_seq, upto_seq]``, read with the driver's own
+    """``checking.check_rows`` of the site's records in ``(after_seq, upto_seq]``, read with the driver's own
     cursor (SQLAlchemy's result rows would cost more than the database's work); server-side on
     PostgreSQL, so that memory stays flat."""
     cursor = connection.cursor(name="consent_verify") if dialect.name == "postgresql" else connection.cursor()
     try:
         cursor.execute(*_select_texts(dialect, site_key, after_seq, upto_seq))
-        rows = itertools.chain.from_iterable(iter(partial(cursor.fetchmany, verify.BATCH), []))
-        return verify.check_rows(rows, LAYOUT)
+        rows = itertools.chain.from_iterable(iter(partial(cursor.fetchmany, BATCH), []))
+        return checking.check_rows(rows, LAYOUT)
     finally:
         cursor.close()
 
@@ -102,10 +104,10 @@ def _checked(site_key, start_seq, head_seq, jobs):
     """The checked records of the site up to its head: in this session's transaction, or in ``jobs``
     processes over ranges of seq, each in its own (a file-backed or server database)."""
     engine = db.session.get_bind()
-    if jobs > 1 and engine.url.database not in (None, "", ":memory:") and head_seq - start_seq > verify.BATCH:
+    if jobs > 1 and engine.url.database not in (None, "", ":memory:") and head_seq - start_seq > BATCH:
         url = engine.url.render_as_string(hide_password=False)
-        return list(verify.checked_in_order(_ranges(start_seq, head_seq, 4 * jobs), _check_range, jobs,
-                                            url, site_key))
+        return list(checking.checked_in_order(_ranges(start_seq, head_seq, 4 * jobs), _check_range, jobs,
+                                              url, site_key))
     connection = db.session.connection().connection.dbapi_connection
     return [_check_stored(connection, engine.dialect, site_key, start_seq, head_seq)]
 
@@ -119,7 +121,7 @@ def _head(site_key, start):
     return tuple(row) if row else (*start, db.session.scalar(select(highest)))
 
 
-def verify_site(site_key, jobs=1):
+def check_stored_chain(site_key, jobs=1):
     """Check every stored record of one site from its start (genesis or purge checkpoint) to its head;
     the report names the first bad record. With ``jobs`` > 1 the hashes are computed in that many
     worker processes (for the command line, not inside a web worker); a break found that way is
@@ -127,11 +129,11 @@ def verify_site(site_key, jobs=1):
     start = chain_start(site_key)
     head_seq, head_hash, highest = _head(site_key, start)
     try:
-        runs = {site_key: verify.SiteRun.starting(site_key, start[0] + 1, start[1])}
-        run = verify.join(_checked(site_key, start[0], head_seq, jobs), LAYOUT, runs)[site_key]
-    except verify.FileBreak as error:
+        runs = {site_key: checking.SiteRun.starting(site_key, start[0] + 1, start[1])}
+        run = checking.join(_checked(site_key, start[0], head_seq, jobs), LAYOUT, runs)[site_key]
+    except checking.ChainBreak as error:
         if jobs > 1:
-            return verify_site(site_key)
+            return check_stored_chain(site_key)
         where = f"record seq {error.seq} (consent_id {error.consent_id})" if error.seq is not None else "a record"
         return ChainReport(site_key, 0, 0, "", f"{where}: {error.reason}")
     finally:
@@ -146,6 +148,6 @@ def verify_site(site_key, jobs=1):
     return report
 
 
-def verify_all(site_keys, jobs=1):
-    """A report for each site, in the order given."""
-    return [verify_site(key, jobs) for key in site_keys]
+def check_stored_chains(site_keys, jobs=1):
+    """A ChainReport for each site, in the order given."""
+    return [check_stored_chain(key, jobs) for key in site_keys]

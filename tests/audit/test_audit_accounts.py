@@ -2,7 +2,8 @@
 import pytest
 from sqlalchemy import select
 
-from consent_service import verify
+from consent_service.proof.cli import check_and_report
+from consent_service.proof.signed_head import decode_public_key, key_id
 from consent_service.audit import signing
 from consent_service.audit.models import Auditor
 from consent_service.audit.service import hash_token
@@ -72,7 +73,7 @@ def test_export_command_writes_the_same_file(app, runner, client, tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 records written to" in result.output
     assert path.read_bytes() == client.get("/audit/consents.csv?site=entrack", headers=bearer(token)).data
-    assert verify.verify_file(str(path), True, out=lambda line: None) == 0
+    assert check_and_report(str(path), True, out=lambda line: None) == 0
     filtered = tmp_path / "filtered.csv"
     runner.invoke(args=["consent", "export", "--site", "entrack", "--out", str(filtered), "--action", "accept_all"])
     assert len(filtered.read_text().splitlines()) == 2
@@ -111,8 +112,8 @@ def test_configured_signing_key_is_used(database_uri):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri, "AUDIT_SIGNING_KEY": text})
     with app.app_context():
         info = signing.public_key_info()
-    assert info["key_id"] == verify.key_id(verify.decode_public_key(info["pem"]))
-    assert signing.parse_key(text).public_key().public_bytes_raw() == verify.decode_public_key(info["public_key"])
+    assert info["key_id"] == key_id(decode_public_key(info["pem"]))
+    assert signing.parse_key(text).public_key().public_bytes_raw() == decode_public_key(info["public_key"])
 
 
 def test_without_a_key_outside_testing_heads_are_503(database_uri, monkeypatch):

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from consent_service.audit import export
 from consent_service.audit.models import AuditExport
 from consent_service.extensions import db
-from consent_service.ledger import chain
 from consent_service.ledger.models import ConsentRecord
-from consent_service.verify import COLUMNS, neutralise, restore
+from consent_service.proof import chain
+from consent_service.proof.csvfile import COLUMNS, neutralise, restore
 
 from tests.support.audit import add_records, bearer, make_auditor, read_csv, utc
 

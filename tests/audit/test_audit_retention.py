@@ -6,11 +6,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from consent_service import verify
-from consent_service.ledger.models import PurgeCheckpoint
 from consent_service.extensions import db
-from consent_service.ledger.models import ChainHead, ConsentRecord, IdempotencyKey
-from consent_service.ledger.verification import chain_start, verify_site
+from consent_service.ledger import verification
+from consent_service.ledger.models import ChainHead, ConsentRecord, IdempotencyKey, PurgeCheckpoint
+from consent_service.ledger.verification import chain_start, check_stored_chain
+from consent_service.proof import signed_head
+from consent_service.proof.cli import check_and_report
 
 from tests.support.audit import add_records, bearer, make_auditor
 
@@ -50,7 +51,7 @@ def test_purge_keeps_a_verifiable_rest(client, app, runner, token, tmp_path):
         assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
         start = chain_start("entrack")
         assert start[0] == 4
-        report = verify_site("entrack")
+        report = check_stored_chain("entrack")
         assert report.ok and (report.count, report.last_seq) == (3, 7)
     assert runner.invoke(args=["consent", "verify"]).exit_code == 0
 
@@ -59,12 +60,12 @@ def test_purge_keeps_a_verifiable_rest(client, app, runner, token, tmp_path):
     key = client.get("/audit/signing-key").get_json()["public_key"]
     checkpoint = json.loads(head["checkpoint"]["payload"])
     assert (checkpoint["seq"], checkpoint["record_hash"], checkpoint["purged_count"]) == (4, start[1], 4)
-    assert verify.ed25519_verify(verify.decode_public_key(key), head["checkpoint"]["payload"].encode(),
+    assert signed_head.ed25519_verify(signed_head.decode_public_key(key), head["checkpoint"]["payload"].encode(),
                                  base64.b64decode(head["checkpoint"]["signature"]))
     path = tmp_path / "rest.csv"
     path.write_bytes(client.get("/audit/consents.csv", headers=bearer(token)).data)
     lines = []
-    assert verify.verify_file(str(path), False, head, key, out=lines.append) == 0, lines
+    assert check_and_report(str(path), False, head, key, out=lines.append) == 0, lines
     assert "starting after seq 4" in "\n".join(lines)
     assert "runs from seq 5 to the signed head seq 7" in "\n".join(lines)
 
@@ -77,7 +78,7 @@ def test_second_purge_moves_the_checkpoint(app, runner):
     assert "purged 1 records; the chain now starts after seq 2" in result.output
     with app.app_context():
         assert db.session.scalars(select(PurgeCheckpoint.seq).order_by(PurgeCheckpoint.seq)).all() == [1, 2]
-        assert verify_site("entrack").ok
+        assert check_stored_chain("entrack").ok
 
 
 def test_purge_of_everything_still_verifies(app, runner):
@@ -86,10 +87,10 @@ def test_purge_of_everything_still_verifies(app, runner):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
         assert db.session.get(ChainHead, "entrack").seq == 2
-        assert verify_site("entrack").ok
+        assert check_stored_chain("entrack").ok
     add_records(app, {})
     with app.app_context():
-        assert verify_site("entrack").ok
+        assert check_stored_chain("entrack").ok
 
 
 def test_purge_stops_at_the_first_recent_record(app, runner):
@@ -132,13 +133,13 @@ def test_purge_refuses_a_broken_chain(app, runner):
 ])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_check_of_the_database_finds_deleted_records(app, deleted, message, jobs, monkeypatch):
-    monkeypatch.setattr(verify, "BATCH", 2)  # the break falls inside a batch or between two
+    monkeypatch.setattr(verification, "BATCH", 2)  # the break falls inside a batch or between two
     add_records(app, *({} for _ in range(5)))
     with app.app_context():
         ids = dict(db.session.execute(select(ConsentRecord.seq, ConsentRecord.consent_id)).all())
         db.session.execute(delete(ConsentRecord).where(ConsentRecord.seq.in_(deleted)))
         db.session.commit()
-        report = verify_site("entrack", jobs)
+        report = check_stored_chain("entrack", jobs)
     assert report.ok is (message is None)
     if message is not None:
         assert report.error.startswith(message.format(ids=ids))
@@ -150,17 +151,17 @@ def test_audit_check_after_a_purge(app, runner):
     add_records(app, {"at": days_ago(4000)}, {"at": days_ago(3000)}, {})
     runner.invoke(args=["consent", "purge"])
     with app.app_context():
-        report = verify_site("entrack")
+        report = check_stored_chain("entrack")
     assert report.ok and (report.count, report.last_seq) == (1, 3)
 
 
 def test_audit_check_in_worker_processes(app, monkeypatch):
-    monkeypatch.setattr(verify, "BATCH", 2)
+    monkeypatch.setattr(verification, "BATCH", 2)
     add_records(app, *({} for _ in range(7)))
     with app.app_context():
-        assert verify_site("entrack", jobs=2).ok
+        assert check_stored_chain("entrack", jobs=2).ok
         db.session.execute(update(ConsentRecord).where(ConsentRecord.seq == 6).values(user_agent="curl"))
         db.session.commit()
-        report = verify_site("entrack", jobs=2)
+        report = check_stored_chain("entrack", jobs=2)
     assert report.error.startswith("record seq 6 (consent_id ")
     assert report.error.endswith("the IP prefix, user agent or page URL was edited")

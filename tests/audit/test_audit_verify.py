@@ -1,4 +1,4 @@
-"""python -m consent_service.verify: a file alone verifies, and any edit is found and named."""
+"""The offline verifier (``consent_service.proof``): a file alone verifies, and any edit is found and named."""
 import base64
 import csv
 import io
@@ -11,9 +11,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import update
 
-from consent_service import verify
 from consent_service.extensions import db
-from consent_service.ledger import chain
+from consent_service.proof import chain, csvfile
+from consent_service.proof.signed_head import ed25519_verify
+from consent_service.proof.cli import check_and_report
 from consent_service.ledger.models import ConsentRecord
 
 from tests.support.audit import add_records, bearer, make_auditor, utc
@@ -41,7 +42,7 @@ def exported(client, app, token, tmp_path):
 
 def run(path, *args):
     lines = []
-    status = verify.verify_file(str(path), *args, out=lines.append)
+    status = check_and_report(str(path), *args, out=lines.append)
     return status, "\n".join(lines)
 
 
@@ -49,7 +50,7 @@ def edit(path, row, column, value):
     """Change one cell as a spreadsheet would: read with csv, write back with csv."""
     with open(path, newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
-    rows[row - 1][verify.COLUMNS.index(column)] = value
+    rows[row - 1][csvfile.COLUMNS.index(column)] = value
     with open(path, "w", newline="", encoding="utf-8") as file:
         csv.writer(file).writerows(rows)
 
@@ -92,10 +93,10 @@ def test_a_forged_chain_with_recomputed_hashes_breaks_at_the_link(exported):
     """Replacing row 3 by a record whose own hash is right still breaks the link to row 2."""
     with open(exported, newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
-    record = dict(zip(verify.COLUMNS, map(verify.restore, rows[2])))
+    record = dict(zip(csvfile.COLUMNS, map(csvfile.restore, rows[2])))
     record["prev_hash"] = "1" * 64
     record["record_hash"] = chain.record_hash(record)
-    rows[2] = [verify.neutralise(record[name]) for name in verify.COLUMNS]
+    rows[2] = [csvfile.neutralise(record[name]) for name in csvfile.COLUMNS]
     with open(exported, "w", newline="", encoding="utf-8") as file:
         csv.writer(file).writerows(rows)
     status, output = run(exported)
@@ -130,7 +131,7 @@ def test_command_line_exit_status_and_head(client, exported, token, tmp_path):
     head = tmp_path / "head.json"
     head.write_text(client.get("/audit/chain-head?site=entrack", headers=bearer(token)).get_data(as_text=True))
     key = client.get("/audit/signing-key").get_json()["public_key"]
-    command = [sys.executable, "-m", "consent_service.verify", str(exported)]
+    command = [sys.executable, "-m", "consent_service.proof", str(exported)]
     done = subprocess.run([*command, "--head", str(head), "--public-key", key],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -138,16 +139,6 @@ def test_command_line_exit_status_and_head(client, exported, token, tmp_path):
     edit(exported, 2, "marketing", "false")
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "BROKEN: row 2 (seq 1" in done.stdout
-
-
-def test_runs_as_a_plain_script_without_the_package(exported, tmp_path):
-    """An auditor can copy verify.py and chain.py and run them with nothing installed."""
-    for name in ("verify.py", "ledger/chain.py"):
-        (tmp_path / Path(name).name).write_bytes((ROOT / "consent_service" / name).read_bytes())
-    done = subprocess.run([sys.executable, "-I", str(tmp_path / "verify.py"), str(exported)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.endswith("OK\n")
 
 
 def signed_head(client, token, seq=None):
@@ -180,21 +171,21 @@ def test_chain_head_errors(client, exported, token, query, status):
     assert client.get(f"/audit/chain-head?{query}", headers=bearer(token)).status_code == status
 
 
-def test_pure_python_ed25519_agrees_with_cryptography():
+def test_ed25519_check_accepts_only_the_signature_of_the_key():
     key = Ed25519PrivateKey.generate()
     public = key.public_key().public_bytes_raw()
     for message in (b"", b"consent", bytes(range(256))):
         signature = key.sign(message)
-        assert verify.ed25519_verify(public, message, signature)
-        assert not verify.ed25519_verify(public, message + b"x", signature)
-        assert not verify.ed25519_verify(public, message, signature[:40] + bytes([signature[40] ^ 1]) + signature[41:])
-    assert not verify.ed25519_verify(public[:31], b"", key.sign(b""))
+        assert ed25519_verify(public, message, signature)
+        assert not ed25519_verify(public, message + b"x", signature)
+        assert not ed25519_verify(public, message, signature[:40] + bytes([signature[40] ^ 1]) + signature[41:])
+    assert not ed25519_verify(public[:31], b"", key.sign(b""))
 
 
 def test_neutralise_and_restore_are_inverse():
     for cell in ["", "'", "''", "=1", "+", "-x", "@", "\t", "\r", "plain", "a=b", "'=1"]:
-        assert verify.restore(verify.neutralise(cell)) == cell
-        assert not verify.neutralise(cell).startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert csvfile.restore(csvfile.neutralise(cell)) == cell
+        assert not csvfile.neutralise(cell).startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
 def test_signed_statement_is_canonical_json(client, exported, token):
@@ -210,25 +201,24 @@ def test_pieces_end_at_record_boundaries(client, app, token, tmp_path, monkeypat
     add_records(app, {"policy_version": 'a "quoted"\nline, break'}, {"user_agent": '"\r\n"'}, {}, {})
     path = tmp_path / "quoted.csv"
     path.write_bytes(client.get("/audit/consents.csv", headers=bearer(token)).data)
-    monkeypatch.setattr(verify, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(csvfile, "CHUNK_BYTES", chunk)
     with open(path, "rb") as file:
         file.readline()
-        spans = list(verify._spans(file))
+        spans = list(csvfile.spans(file))
     data = path.read_bytes()
     pieces = [data[start:end].decode("utf-8") for start, end in spans]
     assert spans[0][0] == data.index(b"\n") + 1 and spans[-1][1] == len(data)
     assert all(end == start for (_, end), (start, _) in zip(spans, spans[1:]))
     assert len(pieces) == (1 if chunk == 10_000 else 4)
     assert [len(list(csv.reader(io.StringIO(piece, newline="")))) for piece in pieces] == [1] * 4 or chunk == 10_000
-    assert verify.verify_file(str(path), True, out=lambda line: None, jobs=1) == 0
+    assert check_and_report(str(path), True, out=lambda line: None, jobs=1) == 0
 
 
 def test_hashes_checked_in_worker_processes(exported, monkeypatch):
-    monkeypatch.setattr(verify, "CHUNK_BYTES", 300)
-    monkeypatch.setattr(verify, "BATCH", 2)
-    assert verify.verify_file(str(exported), True, out=lambda line: None, jobs=2) == 0
+    monkeypatch.setattr(csvfile, "CHUNK_BYTES", 300)
+    assert check_and_report(str(exported), True, out=lambda line: None, jobs=2) == 0
     edit(exported, 5, "language", "sv")
     lines = []
-    assert verify.verify_file(str(exported), out=lines.append, jobs=2) == 1
+    assert check_and_report(str(exported), out=lines.append, jobs=2) == 1
     assert lines == ["BROKEN: row 5 (seq 4, consent_id " + lines[0].split("consent_id ")[1]]
     assert "the record was edited" in lines[0]

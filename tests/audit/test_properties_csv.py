@@ -10,9 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from consent_service import verify
 from consent_service.extensions import db
-from consent_service.ledger import chain
+from consent_service.proof import chain, csvfile
 from consent_service.ledger.models import ChainHead, ConsentRecord
 
 from tests.support.audit import add_records, bearer, make_auditor, read_csv
@@ -27,8 +26,8 @@ CELLS = st.builds(lambda head, tail: head + tail, FORMULA_LIKE, TEXT)
 @given(cell=CELLS)
 @settings(max_examples=500)
 def test_neutralise_is_undone_exactly(cell):
-    written = verify.neutralise(cell)
-    assert verify.restore(written) == cell
+    written = csvfile.neutralise(cell)
+    assert csvfile.restore(written) == cell
     assert not written.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
@@ -65,11 +64,11 @@ def test_csv_round_trip_and_offline_verification(app, client, token, agents, ver
     rows = read_csv(response.data)
     with app.app_context():
         stored = db.session.scalars(select(ConsentRecord).order_by(ConsentRecord.seq)).all()
-        assert [verify.restore(row["user_agent"]) for row in rows] == [r.user_agent or "" for r in stored]
-        assert [verify.restore(row["policy_version"]) for row in rows] == [r.policy_version for r in stored]
+        assert [csvfile.restore(row["user_agent"]) for row in rows] == [r.user_agent or "" for r in stored]
+        assert [csvfile.restore(row["policy_version"]) for row in rows] == [r.policy_version for r in stored]
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "consents.csv")
         with open(path, "wb") as file:
             file.write(response.data)
-        runs = verify.verify_path(path)
+        runs = csvfile.check_file(path)
     assert runs["entrack"].rows == len(agents) and runs["entrack"].from_genesis

@@ -2,7 +2,7 @@
 CSV, and the file verifies offline."""
 from playwright.sync_api import expect
 
-from consent_service import verify
+from consent_service.proof.cli import check_and_report
 from tests.support.audit import add_records, make_auditor, utc
 
 
@@ -36,6 +36,6 @@ def test_auditor_downloads_a_file_that_verifies(live_server, app, page, tmp_path
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     lines = []
-    assert verify.verify_file(str(path), out=lines.append) == 0, lines
+    assert check_and_report(str(path), out=lines.append) == 0, lines
     assert "2 rows, every row's hash verifies" in lines[0]
     assert "'=cmd()" in path.read_text(encoding="utf-8")

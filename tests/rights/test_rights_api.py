@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 from consent_service.extensions import db
 from consent_service.ledger import tokens
 from consent_service.ledger.models import ConsentRecord
-from consent_service.ledger.verification import verify_site
+from consent_service.ledger.verification import check_stored_chain
 
 from tests.support import rights as rights_support
 from tests.support.rights import app_config  # noqa: F401  (two sites)
@@ -156,7 +156,7 @@ def test_erase_scrubs_personal_fields_and_records_it(client, app, runner, visito
     [theirs] = records(app, stranger["consent_id"])
     assert theirs.page_url == "https://www.entrack.fi/toinen" and theirs.pii_salt
     with app.app_context():
-        report = verify_site("entrack")
+        report = check_stored_chain("entrack")
     assert report.ok, report.error
     assert report.count == 4
     result = runner.invoke(args=["consent", "verify"])
@@ -182,7 +182,7 @@ def test_a_later_decision_can_be_erased_too(client, app, consent_body, visitor):
     assert [r["action"] for r in body["records"]] == ["custom", "accept_all", "erase", "custom", "erase"]
     assert body["erased"] is True
     with app.app_context():
-        assert verify_site("entrack").ok
+        assert check_stored_chain("entrack").ok
 
 
 @pytest.mark.parametrize("column", PII)
@@ -192,7 +192,7 @@ def test_personal_data_put_back_after_erasure_is_detected(client, app, runner, v
     with app.app_context():
         db.session.execute(update(ConsentRecord).where(ConsentRecord.seq == 1).values({column: "restored"}))
         db.session.commit()
-        report = verify_site("entrack")
+        report = check_stored_chain("entrack")
     assert not report.ok
     assert "personal fields present on an erased record" in report.error
     assert runner.invoke(args=["consent", "verify"]).exit_code == 1

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from consent_service import verify
+from consent_service.proof import cli as verifier_cli
 
 ERASED = ("ip_prefix", "user_agent", "page_url", "pii_salt")
 
@@ -48,7 +48,7 @@ def test_erased_history_verifies_in_the_csv_export(client, auditor_token, erased
         assert all((row[name] == "") == mine for name in ERASED), row
     path = tmp_path / "consents.csv"
     path.write_text(text, encoding="utf-8")
-    assert verify.main([str(path), "--complete"]) == 0
+    assert verifier_cli.main([str(path), "--complete"]) == 0
     assert "one unbroken chain from the genesis" in capsys.readouterr().out
 
 
@@ -61,4 +61,4 @@ def test_restored_personal_field_in_the_csv_is_caught(client, auditor_token, era
     csv.writer(buffer).writerows(rows)
     path = tmp_path / "consents.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    assert verify.main([str(path)]) == 1
+    assert verifier_cli.main([str(path)]) == 1

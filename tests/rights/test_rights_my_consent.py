@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from consent_service.extensions import db
 from consent_service.ledger import tokens
 from consent_service.ledger.models import ConsentRecord
-from consent_service.ledger.verification import verify_site
+from consent_service.ledger.verification import check_stored_chain
 
 from tests.support import rights as rights_support
 from tests.support.rights import app_config  # noqa: F401  (two sites)
@@ -205,7 +205,7 @@ def test_withdraw_records_and_blocks_at_once(client, app, visitor):
     assert checked["valid"] is True
     assert checked["categories"] == {"necessary": True, "analytics": False, "marketing": False}
     with app.app_context():
-        assert verify_site("entrack").ok
+        assert check_stored_chain("entrack").ok
 
 
 def test_withdrawing_twice_stores_one_withdrawal(client, app, visitor):
@@ -230,7 +230,7 @@ def test_erase_scrubs_records_and_clears_the_cookie(client, app, visitor):
     assert "Max-Age=0" in cookie or "Expires=Thu, 01 Jan 1970" in cookie
     assert client.get_cookie("consent_entrack") is None
     with app.app_context():
-        assert verify_site("entrack").ok
+        assert check_stored_chain("entrack").ok
 
 
 def test_erase_needs_the_confirmation(client, app, visitor):

@@ -1,4 +1,4 @@
-"""The hash chain of consent records: pure functions, shared by the service and offline verifiers.
+"""The hash chain of consent records: pure functions, shared by the service and the offline verifier.
 
 Every record's hash covers its content fields, a digest of its personal fields and the hash of the
 previous record of the same site. The personal fields (IP prefix, user agent, page URL) enter only
@@ -79,15 +79,6 @@ def record_hash(record):
     return _digest([record[name] for name in HASHED_FIELDS])
 
 
-class ChainBreak(Exception):
-    """The first record at which the chain does not verify."""
-
-    def __init__(self, record, reason):
-        self.record = record
-        self.reason = reason
-        super().__init__(f"seq {text(record.get('seq'))} (consent_id {record.get('consent_id')}): {reason}")
-
-
 def problem(texts):
     """What is wrong with one record on its own, or None: ``texts`` are the canonical texts of
     CHECKED_FIELDS, in that order (the links between records are the caller's to check)."""
@@ -101,23 +92,6 @@ def problem(texts):
     return None
 
 
-def check_record(record, expected_seq, expected_prev):
-    """Raise ChainBreak unless ``record`` follows ``expected_prev`` at ``expected_seq``; return its hash."""
-    if int(record["seq"]) != expected_seq:
-        raise ChainBreak(record, f"expected seq {expected_seq}: a record was inserted or deleted")
-    if record["prev_hash"] != expected_prev:
-        raise ChainBreak(record, "prev_hash does not match the previous record: a record was inserted or deleted")
-    reason = problem([text(record.get(name)) for name in CHECKED_FIELDS])
-    if reason:
-        raise ChainBreak(record, reason)
-    return record["record_hash"]
-
-
-def verify(records, start_seq=0, start_hash=GENESIS_HASH):
-    """Check consecutive records of one site; return ``(count, last_seq, head_hash)`` or raise ChainBreak."""
-    seq, head, count = start_seq, start_hash, 0
-    for record in records:
-        head = check_record(record, seq + 1, head)
-        seq += 1
-        count += 1
-    return count, seq, head
+def record_problem(record):
+    """``problem`` of a mapping with every name in CHECKED_FIELDS (values of any type ``text`` takes)."""
+    return problem([text(record.get(name)) for name in CHECKED_FIELDS])

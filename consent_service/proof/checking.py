@@ -1,0 +1,185 @@
+"""The check engine: rows of ``chain.CHECKED_FIELDS`` texts, from a file or the database, checked in
+batches (in worker processes when there are many) and joined in chain order.
+
+A batch is checked on its own: each row's hashes, and the links between its rows of a site. ``join``
+then links each site's first row of a batch to the end of that site's chain so far, and turns the
+first bad row into a ``ChainBreak`` numbered as the whole input counts.
+"""
+import collections
+import itertools
+import operator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from . import chain
+
+
+class ChainBreak(Exception):
+    """The first row of a file or record of the database that does not verify (or a signed head that
+    does not): ``row`` (of a file, 1 is the header), ``seq`` and ``consent_id`` where known, ``reason``."""
+
+    def __init__(self, reason, row=None, seq=None, consent_id=None):
+        self.reason, self.row, self.seq, self.consent_id = reason, row, seq, consent_id
+        where = "" if row is None else f"row {row}: " if seq is None else f"row {row} (seq {seq}, consent_id {consent_id}): "
+        super().__init__(where + reason)
+
+
+@dataclass
+class SiteRun:
+    """What the rows (or a batch of them) hold of one site's chain."""
+
+    site: str
+    rows: int
+    first_seq: int
+    first_prev: str
+    last_seq: int
+    last_hash: str
+    gaps: int = 0
+    first_id: str = ""
+
+    @classmethod
+    def starting(cls, site, seq, prev_hash, consent_id=""):
+        """An empty run that a record of ``seq`` with ``prev_hash`` follows."""
+        return cls(site, 0, seq, prev_hash, seq - 1, prev_hash, first_id=consent_id)
+
+    @property
+    def from_genesis(self):
+        return self.first_seq == 1
+
+    def link_problem(self, seq, prev_hash, gaps_allowed):
+        """What is wrong with a record of ``seq`` and ``prev_hash`` coming next, or None (a gap is counted)."""
+        if seq <= self.last_seq:
+            return f"out of chain order after seq {self.last_seq}: rows reordered or repeated"
+        if seq != self.last_seq + 1:
+            self.gaps += 1
+            return None if gaps_allowed else f"expected seq {self.last_seq + 1}: a record was inserted or deleted"
+        if prev_hash != self.last_hash:
+            return "prev_hash does not match the previous record: a record was inserted or deleted"
+        return None
+
+    def describe(self):
+        """One line saying what the run proves."""
+        start = ("from the genesis" if self.from_genesis else
+                 f"starting after seq {self.first_seq - 1} (prev_hash {self.first_prev})")
+        if self.gaps:
+            return (f"site {self.site}: {self.rows} rows, seq {self.first_seq}..{self.last_seq} with {self.gaps} "
+                    "gaps (a filtered export): links checked between consecutive rows only")
+        return (f"site {self.site}: {self.rows} rows, one unbroken chain {start}, "
+                f"head seq {self.last_seq} {self.last_hash}")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a row's cells are: ``pick(row)`` gives ``chain.CHECKED_FIELDS`` in order."""
+
+    width: int
+    pick: operator.itemgetter
+    gaps_allowed: bool = True  # a filtered export skips seqs; the stored chain may not
+
+    @classmethod
+    def of(cls, names, gaps_allowed=True):
+        """The layout of rows whose cells are named ``names``, in that order."""
+        return cls(len(names), operator.itemgetter(*(names.index(name) for name in chain.CHECKED_FIELDS)),
+                   gaps_allowed)
+
+
+@dataclass
+class Checked:
+    """What one batch of consecutive rows holds: checked by a worker, joined to the rest in order."""
+
+    count: int
+    runs: list  # (offset, SiteRun) of each site's rows in the batch, in the order of their first rows
+    found: dict  # (site, seq) -> (offset, record_hash), of the wanted ones
+    error: tuple | None = None  # (offset, seq, consent_id, reason) of the first bad row
+
+
+def _first_of_site(checked, runs, offset, texts, seq):
+    """Start the batch's run of the row's site; the reason its link is bad, or None."""
+    site, prev_hash = texts[chain.SITE], texts[chain.PREV_HASH]
+    runs[site] = run = SiteRun.starting(site, seq, prev_hash, texts[chain.CONSENT_ID])
+    checked.runs.append((offset, run))
+    if seq == 1 and prev_hash != chain.GENESIS_HASH:
+        return run, "the first record's prev_hash is not the genesis hash"
+    return run, None
+
+
+def check_rows(rows, layout, wanted=frozenset()):
+    """Check consecutive rows (any iterable): each row's hashes, and the links between its rows of a
+    site (the link of each site's first row is ``join``'s to check). The first bad row ends it.
+
+    This loop runs once per record of a million-record verification: its names are local on purpose.
+    """
+    runs, checked, offset = {}, Checked(0, [], {}), -1
+    width, pick, gaps_allowed, problem = layout.width, layout.pick, layout.gaps_allowed, chain.problem
+    seq_at, site_at, prev_at, hash_at = chain.SEQ, chain.SITE, chain.PREV_HASH, chain.RECORD_HASH
+    for offset, cells in enumerate(rows):
+        if len(cells) != width:
+            checked.error = (offset, None, None, f"{len(cells)} cells where the header has {width}")
+            return checked
+        texts = pick(cells)
+        try:
+            seq = int(texts[seq_at])
+        except ValueError:
+            checked.error = (offset, None, None, f"seq {texts[seq_at]!r} is not a number")
+            return checked
+        run = runs.get(texts[site_at])
+        if run is None:
+            run, reason = _first_of_site(checked, runs, offset, texts, seq)
+        elif seq == run.last_seq + 1 and texts[prev_at] == run.last_hash:
+            reason = None
+        else:
+            reason = run.link_problem(seq, texts[prev_at], gaps_allowed)
+        reason = reason or problem(texts)
+        if reason:
+            checked.error = (offset, seq, texts[chain.CONSENT_ID], reason)
+            return checked
+        run.rows, run.last_seq, run.last_hash = run.rows + 1, seq, texts[hash_at]
+        if wanted and (run.site, seq) in wanted:
+            checked.found[run.site, seq] = (offset, run.last_hash)
+    checked.count = offset + 1
+    return checked
+
+
+def join(checked_batches, layout, runs=None, wanted=None, first_row=2):
+    """Join checked batches in order: ``{site: SiteRun}``, or ChainBreak at the first bad row.
+
+    ``runs`` may hold where each site's chain must start; ``wanted`` gets the row and hash of its keys.
+    """
+    runs = {} if runs is None else runs
+    number = first_row
+    for checked in checked_batches:
+        for offset, part in checked.runs:
+            run = runs.get(part.site)
+            if run is None:
+                runs[part.site] = part
+                continue
+            reason = run.link_problem(part.first_seq, part.first_prev, layout.gaps_allowed)
+            if reason:
+                raise ChainBreak(reason, number + offset, part.first_seq, part.first_id)
+            run.rows, run.gaps, run.last_seq, run.last_hash = (
+                run.rows + part.rows, run.gaps + part.gaps, part.last_seq, part.last_hash)
+        for key, (offset, record_hash) in checked.found.items():
+            wanted[key] = (number + offset, record_hash)
+        if checked.error is not None:
+            offset, *where, reason = checked.error
+            raise ChainBreak(reason, number + offset, *where)
+        number += checked.count
+    return runs
+
+
+def checked_in_order(tasks, check, jobs, *args):
+    """``check(task, *args)`` of each task, in order; in ``jobs`` worker processes if more than one."""
+    first, second = next(tasks, None), next(tasks, None)
+    queue = itertools.chain(filter(None, (first, second)), tasks)
+    if second is None or jobs <= 1:
+        for task in queue:
+            yield check(task, *args)
+        return
+    with ProcessPoolExecutor(jobs) as pool:
+        pending = collections.deque()
+        for task in queue:
+            pending.append(pool.submit(check, task, *args))
+            if len(pending) > 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

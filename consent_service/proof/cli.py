@@ -1,0 +1,92 @@
+"""The offline verifier's command line: check a consent-proof CSV file, optionally against a signed head.
+
+    python3 verify.pyz consents.csv [--complete] [--head head.json --public-key KEY] [--jobs N]
+
+``verify.pyz`` is this package zipped (download it from the audit page, or build it with
+``flask --app wsgi consent verifier --out verify.pyz``); from a checkout, ``python -m consent_service.proof``
+runs the same. Checking the file needs only the standard library; ``--head`` needs the ``cryptography``
+package. Exit status: 0 the file verifies, 1 a row (named) or the signed head does not, 2 unusable input
+(or ``cryptography`` missing for ``--head``).
+"""
+import argparse
+import csv
+import json
+import os
+
+from . import signed_head as heads
+from .checking import ChainBreak
+from .csvfile import check_file, first_missing
+
+
+def check_and_report(path, complete=False, signed_head=None, public_key=None, out=print, jobs=None):
+    """Check one CSV file (and the signed head, if given); print what was proved; return the exit status."""
+    wanted = {}
+    try:
+        if signed_head is not None:
+            heads.require_ed25519()
+            wanted[heads.head_seq(signed_head)] = None
+        runs = check_file(path, wanted, jobs or os.cpu_count() or 1)
+        out(f"{path}: {sum(run.rows for run in runs.values())} rows, every row's hash verifies")
+        for run in runs.values():
+            out(run.describe())
+        if complete and any(run.gaps or not run.from_genesis for run in runs.values()) and signed_head is None:
+            raise _incomplete(path)
+        if signed_head is not None:
+            out(heads.check_head(signed_head, public_key, runs, wanted))
+    except ChainBreak as error:
+        out(f"BROKEN: {error}")
+        return 1
+    except heads.CryptographyMissing as error:
+        out(f"cannot check the signed head: {error}")
+        return 2
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        out(f"cannot read {path}: {error}")
+        return 2
+    out("OK")
+    return 0
+
+
+def _incomplete(path):
+    """The ChainBreak of ``--complete`` for a file that skips records: at the first row after a gap."""
+    reason = "--complete: the file is not every site's whole chain from the genesis"
+    missing = first_missing(path)
+    if missing is None:
+        return ChainBreak(reason)
+    row, seq, consent_id, site, expected = missing
+    return ChainBreak(f"{reason}: site {site}'s record seq {expected} is missing before this row", row, seq, consent_id)
+
+
+def _arguments(prog):
+    parser = argparse.ArgumentParser(prog=prog, description="Check a consent-proof CSV file offline.")
+    parser.add_argument("file", help="the consent-proof CSV file")
+    parser.add_argument("--complete", action="store_true",
+                        help="also require each site's whole chain from the genesis (exit 1 otherwise)")
+    parser.add_argument("--head", help="a JSON file saved from /audit/chain-head, compared with the file")
+    parser.add_argument("--public-key", help="the service's published Ed25519 public key (base64, or a PEM file)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="processes computing hashes (default: CPUs)")
+    return parser
+
+
+def main(argv=None, prog=None):
+    """Parse the command line, check the file; return the exit status."""
+    parser = _arguments(prog)
+    args = parser.parse_args(argv)
+    signed_head = public_key = None
+    if args.head:
+        if not args.public_key:
+            parser.error("--head needs --public-key: the published key, not the one inside the head")
+        try:
+            with open(args.head, encoding="utf-8") as file:
+                signed_head = json.load(file)
+            public_key = args.public_key
+            if os.path.isfile(public_key):
+                with open(public_key, encoding="ascii") as file:
+                    public_key = file.read()
+        except (OSError, ValueError) as error:
+            parser.exit(2, f"cannot read the signed head or key: {error}\n")
+    return check_and_report(args.file, args.complete, signed_head, public_key, jobs=args.jobs)
+
+
+def run():
+    """The zipapp's entry point (``__main__.py`` ignores what it returns): exit with ``main``'s status."""
+    raise SystemExit(main())
