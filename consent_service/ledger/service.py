@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import RETRY_AFTER_SECONDS, ApiError
 from ..extensions import db
-from . import chain, tokens
+from ..proof import chain
+from . import tokens
 from .group_commit import GroupCommit
 from .models import ChainHead, ConsentRecord, IdempotencyKey
 from .schemas import consent_out
