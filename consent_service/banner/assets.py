@@ -14,9 +14,16 @@ from webassets.filter import Filter
 # Explicit bundle order: one IIFE opened by the first file and closed by the last.
 BANNER_JS = (
     "banner/00_open.js", "banner/state.js", "banner/storage.js", "banner/api.js",
-    "banner/bridge.js", "banner/gate.js", "banner/ui.js", "banner/main.js", "banner/99_close.js",
+    "banner/bridge.js", "banner/gate.js", "banner/watch.js", "banner/ui.js", "banner/main.js", "banner/99_close.js",
 )
 BANNER_CSS = ("banner/banner.css",)
+# The embeds module, loaded on demand by banner.js on pages with embeds held by data-src.
+EMBEDS_JS = (
+    "banner/embeds/00_open.js", "banner/embeds/texts.js", "banner/embeds/placeholder.js",
+    "banner/embeds/embeds.js", "banner/embeds/99_close.js",
+)
+EMBEDS_CSS = ("banner/embeds/embeds.css",)
+BUNDLES = {"banner": (BANNER_JS, BANNER_CSS), "embeds": (EMBEDS_JS, EMBEDS_CSS)}
 SITES_PLACEHOLDER = '"__CONSENT_SITES__"'
 CSS_PLACEHOLDER = '"__CONSENT_CSS__"'
 
@@ -46,8 +53,9 @@ class MangleJS(Filter):
 def environment(static_folder):
     """A webassets environment over ``static/`` that builds in memory (no cache, no manifest)."""
     env = Environment(directory=static_folder, url="/static", cache=False, manifest=False, auto_build=False)
-    env.register("banner_js", Bundle(*BANNER_JS, filters=[MangleJS()], output="gen/banner.js"))
-    env.register("banner_css", Bundle(*BANNER_CSS, filters="rcssmin", output="gen/banner.css"))
+    for name, (js, css) in BUNDLES.items():
+        env.register(f"{name}_js", Bundle(*js, filters=[MangleJS()], output=f"gen/{name}.js"))
+        env.register(f"{name}_css", Bundle(*css, filters="rcssmin", output=f"gen/{name}.css"))
     return env
 
 
@@ -60,14 +68,16 @@ def _build(env, name):
 _built = {}
 
 
-def minified_sources(static_folder):
-    """The minified code and CSS, rebuilt only when a source file changed."""
-    paths = [os.path.join(static_folder, name) for name in BANNER_JS + BANNER_CSS]
-    stamp = (static_folder, tuple(os.stat(path).st_mtime_ns for path in paths))
+def minified_sources(static_folder, bundle="banner"):
+    """The minified code and CSS of ``bundle`` (banner or embeds), rebuilt only when a source file changed."""
+    js, css = BUNDLES[bundle]
+    paths = [os.path.join(static_folder, name) for name in js + css]
+    stamp = (static_folder, bundle, tuple(os.stat(path).st_mtime_ns for path in paths))
     if stamp not in _built:
         env = environment(static_folder)
-        _built.clear()
-        _built[stamp] = (_build(env, "banner_js"), _build(env, "banner_css"))
+        for old in [key for key in _built if key[:2] == stamp[:2]]:
+            del _built[old]
+        _built[stamp] = (_build(env, f"{bundle}_js"), _build(env, f"{bundle}_css"))
     return _built[stamp]
 
 
@@ -97,17 +107,34 @@ def compact_site(site):
 
 
 def _compact_cookie(cookie):
-    info = [cookie["name"], cookie["provider"], cookie["purpose"], cookie["duration"]]
+    """Name and provider (and 1 for a name pattern): each cookie's purpose and lifetime are in the cookie
+    declaration that the banner links to, so that a site with many cookies does not grow every page's script."""
+    info = [cookie["name"], cookie["provider"]]
     return info + [1] if cookie.get("pattern") else info
+
+
+def _script(body):
+    """The plain and gzip bodies of ``body`` with their ETags."""
+    gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return Script(body=body, gzipped=gzipped, etag=digest, gzip_etag=f"{digest}-gz")
+
+
+def _with_css(code, css):
+    if code.count(CSS_PLACEHOLDER) != 1:
+        raise RuntimeError("bundle: the stylesheet placeholder is missing")
+    return code.replace(CSS_PLACEHOLDER, script_json(css))
 
 
 def build_script(static_folder, sites):
     """banner.js for ``sites`` (``{key: Site}``): the minified code with their config and the CSS inside."""
     code, css = minified_sources(static_folder)
-    if code.count(SITES_PLACEHOLDER) != 1 or code.count(CSS_PLACEHOLDER) != 1:
-        raise RuntimeError("banner bundle: the configuration placeholders are missing")
+    if code.count(SITES_PLACEHOLDER) != 1:
+        raise RuntimeError("banner bundle: the configuration placeholder is missing")
     config = {key: compact_site(site) for key, site in sorted(sites.items())}
-    body = code.replace(SITES_PLACEHOLDER, script_json(config)).replace(CSS_PLACEHOLDER, script_json(css)).encode()
-    gzipped = gzip.compress(body, compresslevel=9, mtime=0)
-    digest = hashlib.sha256(body).hexdigest()[:32]
-    return Script(body=body, gzipped=gzipped, etag=digest, gzip_etag=f"{digest}-gz")
+    return _script(_with_css(code, css).replace(SITES_PLACEHOLDER, script_json(config)).encode())
+
+
+def build_embeds(static_folder):
+    """banner-embeds.js: the embeds module's minified code with its CSS inside (the same for every site)."""
+    return _script(_with_css(*minified_sources(static_folder, "embeds")).encode())

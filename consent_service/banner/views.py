@@ -1,8 +1,8 @@
-"""The banner's routes: the one script a site embeds, and the demo page."""
+"""The banner's routes: the one script a site embeds, the embeds module it loads on demand, the demo page."""
 from flask import Blueprint, abort, current_app, render_template, request
 
 from ..ledger.service import sites
-from .assets import build_script
+from .assets import build_embeds, build_script
 
 bp = Blueprint("banner", __name__)
 CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=3600"
@@ -20,13 +20,8 @@ def _script(site_key):
     return cache[site_key]
 
 
-@bp.get("/banner.js")
-def script():
-    """All a first visit needs in one response: code, styles, texts and categories (gzip, ETag, cached)."""
-    site_key = request.args.get("site")
-    if site_key is not None and site_key not in sites():
-        abort(404)
-    built = _script(site_key)
+def _send(built):
+    """``built`` as JavaScript: gzip when accepted, ETag, cached, loadable by any site's pages."""
     use_gzip = request.accept_encodings["gzip"] > 0
     response = current_app.response_class(built.gzipped if use_gzip else built.body, content_type=JS_TYPE)
     if use_gzip:
@@ -37,6 +32,25 @@ def script():
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.vary.add("Accept-Encoding")
     return response.make_conditional(request)
+
+
+@bp.get("/banner.js")
+def script():
+    """All a first visit needs in one response: code, styles, texts and categories (gzip, ETag, cached)."""
+    site_key = request.args.get("site")
+    if site_key is not None and site_key not in sites():
+        abort(404)
+    return _send(_script(site_key))
+
+
+@bp.get("/banner-embeds.js")
+def embeds():
+    """The placeholders for embedded content, loaded by banner.js only on pages that hold some (cached alike)."""
+    cache = current_app.extensions.setdefault("consent_banner", {})
+    key = request.path  # cached beside the sites' scripts: no site key has a "/"
+    if key not in cache or current_app.debug:
+        cache[key] = build_embeds(current_app.static_folder)
+    return _send(cache[key])
 
 
 @bp.get("/demo")

@@ -8,7 +8,7 @@
   /**
    * The compact configuration of the sites this response serves, filled in by the server.
    * @typedef {{fi: string, sv: string, en: string}} Translated
-   * @typedef {[string, string, Translated, Translated, number]} CookieInfo name, provider, purpose, duration, pattern
+   * @typedef {[string, string, number]} CookieInfo name, provider, pattern (1 when the name ends in '*')
    * @typedef {{k: string, l: Translated, s: Translated, o: CookieInfo[]}} Category
    * @typedef {{v: string, d: number, l: string, t: Object<string, Object<string, string>>, c: Category[]}} SiteConfig
    * @type {Object<string, SiteConfig>}

@@ -8,28 +8,28 @@
     return state.origin + "/api/v1/consents";
   }
 
-  /** A random idempotency key (crypto.getRandomValues works on http pages too). */
+  /** A random idempotency key (crypto.getRandomValues works on http pages too, in every browser we run in). */
   function newKey() {
-    var bytes = new Uint8Array(16);
-    try {
-      crypto.getRandomValues(bytes);
-    } catch (error) {
-      for (var i = 0; i < 16; i++) bytes[i] = Math.random() * 256;
-    }
-    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+    return Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+      return (b + 256).toString(16).slice(1);
+    }).join("");
   }
 
   /**
    * POST one decision as text/plain (a CORS-simple request: no preflight, same body as a beacon).
-   * @return {Promise<Object>} the stored record, or a rejection with the Response or network error
+   * @return {Promise<Object>} the stored record; else a rejection with the error's JSON body and its
+   *   `status`, or with the network error (no status)
    */
   function postDecision(body) {
     return fetch(consentsUrl(), {
       method: "POST", mode: "cors", credentials: "omit", keepalive: true,
       headers: { "Content-Type": "text/plain" }, body: JSON.stringify(body)
     }).then(function (response) {
-      if (response.status === 201) return response.json();
-      throw response;
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (response.status === 201) return answer;
+        answer.status = response.status;
+        throw answer;
+      });
     });
   }
 
@@ -58,6 +58,7 @@
       sendQueue();
     }, function (error) {
       api.sending = null;
+      if (error.reason === "origin_not_allowed") return originRefused(error);
       if (isRefusal(error)) {
         onRefused(item);
         sendQueue();
@@ -69,11 +70,17 @@
     });
   }
 
-  /** The service stored `item`: drop it, give its consent id to the decisions after it, keep the token. */
+  /**
+   * The service stored `item`: drop it, and give the decisions after it on the same consent (or on none
+   * yet) its consent id and new token, their proof of ownership. The choice in force keeps the token.
+   */
   function onStored(item, answer) {
     updateQueue(function (queue) {
       return queue.filter(function (queued) {
-        if (!queued.consent_id) queued.consent_id = answer.consent_id;
+        if ((queued.consent_id || answer.consent_id) === answer.consent_id) {
+          queued.consent_id = answer.consent_id;
+          queued.token = answer.token;
+        }
         return queued.idempotency_key !== item.idempotency_key;
       });
     });
@@ -84,17 +91,27 @@
     emit("stored");
   }
 
-  /** The service refused `item`; with a consent id it does not know, send it once more as a new decision. */
+  /** The service refused `item`; with a consent id it does not accept, send it once more as a new decision. */
   function onRefused(item) {
     updateQueue(function (queue) {
       return queue.map(function (queued) {
         if (queued.idempotency_key !== item.idempotency_key) return queued;
         if (!queued.consent_id) return null;
         delete queued.consent_id;
+        delete queued.token;
         queued.idempotency_key = newKey();
         return queued;
       }).filter(Boolean);
     });
+  }
+
+  /**
+   * The service does not take decisions from this page's origin (not among the site's origins): no retry can
+   * change that, so the queue is dropped and the console says why. The choice still applies on this page.
+   */
+  function originRefused(error) {
+    updateQueue(function () { return []; });
+    console.warn("Consent service: " + error.error);
   }
 
   /** On pagehide, hand the decisions still waiting (and able to go now) to navigator.sendBeacon. */

@@ -20,7 +20,7 @@
 
   /** True when cookie `name` is the configured cookie `info` (a name, or a prefix ending in '*'). */
   function cookieMatches(name, info) {
-    return info[4] ? name.indexOf(info[0].slice(0, -1)) === 0 : name === info[0];
+    return info[2] ? name.indexOf(info[0].slice(0, -1)) === 0 : name === info[0];
   }
 
   /** Delete this document's cookies of every category that `choice` refuses. */

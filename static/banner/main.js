@@ -1,10 +1,11 @@
   /* main: the one public entry, window.consentService, and the boot sequence. */
 
-  /** The public view of the state: categories in force, consent id and token. */
+  /** The public view of the state: categories in force, consent id and token, the banner's language. */
   function publicState() {
     var stored = isCurrent(state.stored) ? state.stored : {};
     return {
       site: state.key,
+      language: state.lang,
       decided: isCurrent(state.stored),
       categories: currentChoice(),
       consentId: stored.id || null,
@@ -19,6 +20,18 @@
     get: publicState,
     /** True when `category` is granted now. */
     accepted: function (category) { return currentChoice()[category] === true; },
+    /** Grant optional `category` too: a decision stored like a click in the settings. */
+    allow: function (category) {
+      var choice = currentChoice();
+      if (choice[category] !== false) return;
+      choice[category] = true;
+      decide(choice);
+    },
+    /** The name of `category` in the banner's language (undefined for a category the site does not have). */
+    label: function (category) {
+      var found = state.site.c.filter(function (c) { return c.k === category; })[0];
+      return found && found.l[state.lang];
+    },
     /** Open the settings dialog. */
     open: function () { whenReady(openSettings); },
     /** Call `listener(state)` on each decision ('change') or when the service stored it ('stored'). */
@@ -27,9 +40,12 @@
     }
   };
 
-  /** The categories and ledger action for a click on Accept all, Reject all or Save. */
+  /**
+   * The categories and ledger action for a click on Accept all, Reject all or Save, or for `kind` given
+   * as the categories themselves (the JS API).
+   */
   function choiceFor(kind) {
-    var choice = kind === "save" ? dialogChoice()
+    var choice = kind === "save" ? dialogChoice() : kind.analytics !== undefined ? kind
       : { analytics: kind === "accept", marketing: kind === "accept" && !state.gpc };
     var before = currentChoice();
     var action = "custom";
@@ -41,31 +57,37 @@
     return { action: action, categories: { analytics: !!choice.analytics, marketing: !!choice.marketing } };
   }
 
-  /** Apply a decision at once (cookie, Consent Mode, scripts, cookies), then record it with the service. */
+  /**
+   * Apply a decision at once (cookie, Consent Mode, scripts, cookies), then record it with the service.
+   * A change to a stored consent carries its token: the proof that this visitor holds that consent.
+   */
   function decide(kind) {
     var decision = choiceFor(kind);
-    var previous = state.stored;
-    var id = previous && previous.id || null;
-    saveChoice({ t: null, id: id, c: decision.categories, v: state.site.v, ts: Date.now() });
-    apply(currentChoice());
-    closeSettings();
-    hideBanner();
-    showReopen();
-    emit("change");
+    var previous = state.stored || {};
+    saveChoice({ t: null, id: previous.id, c: decision.categories, v: state.site.v, ts: Date.now() });
+    follow();
     var body = {
       site: state.key, categories: decision.categories, action: decision.action,
       policy_version: state.site.v, language: state.lang,
       page_url: (location.origin + location.pathname).slice(0, 2000), idempotency_key: newKey()
     };
-    if (id) body.consent_id = id;
+    if (previous.id) {
+      body.consent_id = previous.id;
+      body.token = previous.t;
+    }
     enqueue(body);
   }
 
-  /** Make the page follow `choice`: Consent Mode update, held-back scripts, refused categories' cookies. */
-  function apply(choice) {
+  /** Make the page and the banner follow the choice in force, and tell the listeners. */
+  function follow() {
+    var choice = currentChoice();
     consentUpdate(choice);
     releaseScripts(choice);
     clearRefused(choice);
+    closeSettings();
+    hideBanner();
+    whenBody(showReopen);
+    emit("change");
   }
 
   /** Run `callback` once the DOM is parsed. */
@@ -94,7 +116,10 @@
     }
   }
 
-  /** Consent Mode default first, synchronously; a returning visitor's choice at once; the UI when parsed. */
+  /**
+   * Consent Mode default first, synchronously; a returning visitor's choice and the refused categories'
+   * cookies at once, before any tag can read them; the UI when <body> exists; held content when parsed.
+   */
   function boot() {
     consentDefault();
     var script = SCRIPT || document.querySelector("script[data-site]");
@@ -110,12 +135,15 @@
     state.queue = loadQueue();
     var decided = isCurrent(state.stored);
     if (decided) consentUpdate(currentChoice());
+    clearRefused(currentChoice());
     window.consentService = publicApi;
     document.addEventListener("click", onDocumentClick);
+    window.addEventListener("storage", onOtherTab);
     whenBody(decided ? showReopen : showBanner);
     whenReady(function () {
       releaseScripts(currentChoice());
-      clearRefused(currentChoice());
+      loadEmbeds();
+      watchLateContent();
       window.addEventListener("pagehide", beaconQueue);
       window.addEventListener("online", sendQueue);
       sendQueue();

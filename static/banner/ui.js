@@ -50,7 +50,7 @@
     else button(t.save, row, function () { decide("save"); });
   }
 
-  /** The first layer: title, text, the GPC note and three equal buttons. */
+  /** The first layer: title, text, the GPC note, three equal buttons, then the privacy notice and cookies. */
   function showBanner() {
     var t = texts();
     var box = ui.banner = el("section", "banner", null, mountRoot());
@@ -60,6 +60,7 @@
     el("p", "", t.body, box);
     if (state.gpc) el("p", "note", t.gpc_honoured, box);
     choiceButtons(box, true);
+    privacyLink(el("p", "links", null, box));
   }
 
   /** The small floating button that reopens the settings. */
@@ -100,8 +101,23 @@
     category.o.forEach(function (info) {
       var item = el("li", "", null, list);
       el("code", "", info[0], item);
-      item.appendChild(document.createTextNode(" " + info[1] + ". " + info[2][lang] + " (" + info[3][lang] + ")"));
+      item.appendChild(document.createTextNode(" " + info[1]));
     });
+  }
+
+  /**
+   * A link to the service's page `path` (ending in ? or &) in the banner's language, then `tail`;
+   * `name` marks it (data-cs-link) for tests and for the visitor's own privacy tools.
+   */
+  function serviceLink(parent, text, path, name, tail) {
+    var link = el("a", "", text, parent);
+    link.href = state.origin + path + "lang=" + state.lang + (tail || "");
+    link.setAttribute("data-cs-link", name);
+  }
+
+  /** The privacy notice with the cookie declaration: each cookie's purpose and lifetime. */
+  function privacyLink(parent) {
+    serviceLink(parent, texts().privacy_link, "/privacy/" + encodeURIComponent(state.key) + "?", "privacy");
   }
 
   /**
@@ -109,16 +125,12 @@
    * says where to come back to, and carries the token in its fragment (never sent to a server or in Referer).
    */
   function links(parent) {
-    var t = texts();
     var nav = el("p", "links", null, parent);
-    var privacy = el("a", "", t.privacy_link, nav);
-    privacy.href = state.origin + "/privacy/" + encodeURIComponent(state.key);
-    privacy.setAttribute("data-cs-link", "privacy");
-    var mine = el("a", "", t.my_consent_link, nav);
     var token = state.stored && state.stored.t;
-    mine.href = state.origin + "/my-consent?site=" + encodeURIComponent(state.key) + "&back=" +
-      encodeURIComponent(location.origin + location.pathname) + (token ? "#token=" + encodeURIComponent(token) : "");
-    mine.setAttribute("data-cs-link", "my-consent");
+    privacyLink(nav);
+    serviceLink(nav, texts().my_consent_link, "/my-consent?site=" + encodeURIComponent(state.key) + "&back=" +
+      encodeURIComponent(location.origin + location.pathname) + "&", "my-consent",
+      token ? "#token=" + encodeURIComponent(token) : "");
   }
 
   /** The visitor's consent id and date, once given. */

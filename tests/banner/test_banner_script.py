@@ -1,4 +1,5 @@
-"""GET /banner.js: one response with code, styles and the site's texts; cached, compressed, within budget."""
+"""GET /banner.js: one response with code, styles and the site's texts; cached, compressed, within budget.
+GET /banner-embeds.js: the embeds module, served and cached alike, within its own budget."""
 import gzip
 import json
 import re
@@ -6,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from consent_service.banner.assets import BANNER_JS, compact_site, script_json
+from consent_service.banner.assets import BANNER_JS, EMBEDS_JS, compact_site, script_json
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 BUDGET_GZIP_BYTES = 7000
+EMBEDS_BUDGET_GZIP_BYTES = 2500
 
 
 def site_config(body):
@@ -27,8 +29,10 @@ def test_one_response_carries_code_styles_and_texts(client):
     assert config["v"] == "2026-11-01" and config["d"] == 365 and config["l"] == "fi"
     assert [config["t"][lang]["accept_all"] for lang in ("fi", "sv", "en")] == ["Hyväksy kaikki", "Godkänn alla", "Accept all"]
     assert [category["k"] for category in config["c"]] == ["necessary", "analytics", "marketing"]
-    assert ["_ga", "_ga_*", "_gid"] == [cookie[0] for cookie in config["c"][1]["o"]]
-    assert config["c"][1]["o"][1][4] == 1
+    assert config["c"][1]["o"] == [
+        ["_ga", "Google Analytics (Google Ireland Ltd)"], ["_ga_*", "Google Analytics (Google Ireland Ltd)", 1],
+        ["_gid", "Google Analytics (Google Ireland Ltd)"],
+    ], "purposes and lifetimes are in the cookie declaration the banner links to"
     assert ".banner{" in body and "__CONSENT_" not in body
     assert "notice" not in config and "controller" not in config
 
@@ -75,7 +79,7 @@ def test_texts_cannot_end_the_script(app):
     r"setAttribute\(\s*['\"]style", r"\.style\.", r"\bimport\s", r"\bexport\s",
 ])
 def test_sources_stay_csp_safe_and_module_free(forbidden):
-    for name in BANNER_JS:
+    for name in BANNER_JS + EMBEDS_JS:
         source = (STATIC / name).read_text(encoding="utf-8")
         assert not re.search(forbidden, source), f"{name} uses {forbidden}"
 
@@ -107,3 +111,23 @@ def test_gzip_refused_gets_the_plain_script(client):
 
 def test_home_page_links_to_the_demo(client):
     assert 'href="/demo"' in client.get("/").get_data(as_text=True)
+
+
+def test_embeds_module_is_within_its_budget_and_cached_alike(client):
+    response = client.get("/banner-embeds.js", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert len(response.data) <= EMBEDS_BUDGET_GZIP_BYTES, f"banner-embeds.js is {len(response.data)} bytes gzip"
+    body = gzip.decompress(response.data).decode()
+    assert body.startswith("(function(") and "__CONSENT_" not in body and "[part~=button]{" in body
+    banner = client.get("/banner.js", headers={"Accept-Encoding": "gzip"})
+    for header in ("Cache-Control", "Cross-Origin-Resource-Policy", "X-Content-Type-Options", "Vary"):
+        assert response.headers[header] == banner.headers[header], header
+    again = client.get("/banner-embeds.js", headers={"Accept-Encoding": "gzip", "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get("/banner-embeds.js").data == body.encode()
+
+
+def test_banner_loads_the_embeds_module_only_where_embeds_are_held(client):
+    body = client.get("/banner.js").get_data(as_text=True)
+    assert body.count("/banner-embeds.js") == 1
+    assert '"[data-consent-category][data-src]"' in body

@@ -193,9 +193,9 @@ def test_settings_links_and_data_consent_open(page, live_server):
     open_demo(page, live_server)
     page.get_by_role("button", name="Change cookie settings").click()
     dialog = settings(page)
-    expect(dialog.locator('[data-cs-link="privacy"]')).to_have_attribute("href", f"{live_server}/privacy/entrack")
+    expect(dialog.locator('[data-cs-link="privacy"]')).to_have_attribute("href", f"{live_server}/privacy/entrack?lang=en")
     expect(dialog.locator('[data-cs-link="my-consent"]')).to_have_attribute(
-        "href", f"{live_server}/my-consent?site=entrack&back={quote(live_server + '/demo', safe='')}")
+        "href", f"{live_server}/my-consent?site=entrack&back={quote(live_server + '/demo', safe='')}&lang=en")
     expect(dialog.locator('[data-cs-link="privacy"]')).to_have_text("Privacy notice and cookies")
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)

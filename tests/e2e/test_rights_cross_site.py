@@ -49,7 +49,7 @@ def open_your_consent(page, live_server):
     link = settings(page).locator('[data-cs-link="my-consent"]')
     href = link.get_attribute("href")
     token = page.evaluate("consentService.get().token")
-    assert href == f"{live_server}/my-consent?site=entrack&back=http%3A%2F%2Fwww.entrack.test%2Fshop#token={token}"
+    assert href == f"{live_server}/my-consent?site=entrack&back=http%3A%2F%2Fwww.entrack.test%2Fshop&lang=en#token={token}"
     link.click()
 
 
