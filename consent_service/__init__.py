@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, favicon
 from .extensions import cors, db, limiter, migrate
-from .sites import load_sites
+from .sites import EXTENSION as SITES, configured_sites, load_sites
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,32 +33,34 @@ def create_app(test_config=None):
         **config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
-    app.extensions["consent_sites"] = load_sites(app.config.get("CONSENT_SITES_FILE"))
+    app.extensions[SITES] = load_sites(app.config.get("CONSENT_SITES_FILE"))
 
     db.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
 
-    from . import audit, banner, cli, errors, openapi, rights, security, state_app
+    from . import audit, banner, cli, database_errors, errors, openapi, rate_limits, rights, scanner, security
     from .ledger import api as ledger_api
-    from .ledger import state_api
+    from .state import app as state_app
 
-    cors.init_app(app, **security.cors_options(app.extensions["consent_sites"]))
+    cors.init_app(app, **security.cors_options(configured_sites(app)))
 
-    errors.register_error_handlers(app)
+    errors.register_request_errors(app)
+    database_errors.init_app(app)
+    rate_limits.init_app(app)
     security.init_app(app)
     app.register_blueprint(ledger_api.bp)
-    app.register_blueprint(state_api.bp)
     app.register_blueprint(openapi.bp)
     cli.register(app)
     banner.init_app(app)
     audit.init_app(app)
     rights.init_app(app)
+    scanner.init_app(app)
 
     @app.get("/")
     def index():
         """The service's home page: what runs here and where to look next."""
-        return render_template("index.html", sites=app.extensions["consent_sites"].values())
+        return render_template("index.html", sites=configured_sites(app).values())
 
     favicon.init_app(app)
 

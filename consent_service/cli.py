@@ -3,10 +3,10 @@ import os
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from .ledger.verification import check_stored_chains
+from .sites import configured_sites
 
 consent_cli = AppGroup("consent", help="Consent ledger commands.")
 
@@ -17,7 +17,7 @@ consent_cli = AppGroup("consent", help="Consent ledger commands.")
               help="Processes computing hashes.")
 def verify_command(site_keys, jobs):
     """Check every stored record's hash and each site's chain; exit 1 at the first bad record."""
-    known = current_app.extensions["consent_sites"]
+    known = configured_sites()
     unknown = [key for key in site_keys if key not in known]
     if unknown:
         raise click.BadParameter(f"unknown site {', '.join(unknown)}", param_hint="--site")

@@ -1,12 +1,13 @@
-"""One error path: every API error is ``{"error": message, "messages": {...}}`` with its status."""
+"""One error path: every API error is ``{"error": message, "messages": {...}}`` with its status.
+
+This module knows nothing of the database (the consent-state app uses it); the database's errors
+are ``database_errors.py``'s.
+"""
 import logging
 
 from flask import current_app, jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
-
-from .extensions import db
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/audit/")
@@ -39,14 +40,6 @@ def _wants_json():
     return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
 
 
-def _discard_transaction():
-    """Roll back; a connection the database already dropped is simply discarded."""
-    try:
-        db.session.rollback()
-    except DBAPIError:
-        db.session.close()
-
-
 def api_error(error):
     return error_response(error.status, error.message, error.messages, error.headers)
 
@@ -68,18 +61,6 @@ def http_error(error):
     return response
 
 
-def database_error(error):
-    """503 with Retry-After while the database is away; any other database error is a 500."""
-    _discard_transaction()
-    if not (isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated):
-        return internal_error(error)
-    log.warning("database unavailable: %s", type(error.orig).__name__)
-    return error_response(
-        503, "The consent store is briefly unavailable; retry shortly.",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
-
-
 def unhandled_error(error):
     """Log the cause; answer without it."""
     log.error("unhandled error on %s %s", request.method, request.path,
@@ -89,21 +70,10 @@ def unhandled_error(error):
     return "Internal server error.", 500
 
 
-def internal_error(error):
-    _discard_transaction()
-    return unhandled_error(error)
-
-
 def register_request_errors(app):
-    """JSON errors for what a request can get wrong (shared with the consent-state app, which has no
-    database: its 500 handler only logs)."""
+    """JSON errors for what a request can get wrong; the 500 handler logs and never leaks the cause
+    (the main app adds the database's handlers: ``database_errors.init_app``)."""
     app.register_error_handler(ApiError, api_error)
     app.register_error_handler(ValidationError, validation_error)
     app.register_error_handler(HTTPException, http_error)
-
-
-def register_error_handlers(app):
-    """JSON errors for the API; the 500 handler logs and rolls back, and never leaks the cause."""
-    register_request_errors(app)
-    app.register_error_handler(DBAPIError, database_error)
-    app.register_error_handler(500, internal_error)
+    app.register_error_handler(500, unhandled_error)

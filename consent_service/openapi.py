@@ -6,6 +6,9 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, current_app, jsonify
 
 from .ledger import schemas as ledger
+from .sites import configured_sites
+from .state import cookie
+from .state import schemas as state
 
 bp = Blueprint("openapi", __name__)
 
@@ -46,9 +49,9 @@ PATHS = {
         "get": {
             "summary": "What a tag manager may load",
             "operationId": "getConsentState",
-            "parameters": [{"in": "query", "schema": ledger.ConsentStateQuerySchema}],
-            "security": [{}, {"bearer": []}, {"cookie": []}],
-            "responses": {"200": STATE_ANSWER, "422": _error("An unknown or invalid query parameter.")},
+            "parameters": [{"in": "query", "schema": state.ConsentStateQuerySchema}],
+            "security": [{}, {"bearer": []}],  # and each site's cookie: see build_spec
+            "responses": {"200": STATE_ANSWER, "422": _error("A query value longer than its limit.")},
         },
     },
     "/api/v1/consent-state/verify": {
@@ -69,8 +72,8 @@ PATHS = {
 SCHEMAS = {
     "ConsentIn": ledger.ConsentInSchema,
     "ConsentOut": ledger.ConsentOutSchema,
-    "ConsentState": ledger.ConsentStateSchema,
-    "VerifyIn": ledger.VerifyInSchema,
+    "ConsentState": state.ConsentStateSchema,
+    "VerifyIn": state.VerifyInSchema,
     "Error": ledger.ErrorSchema,
 }
 
@@ -89,11 +92,16 @@ def build_spec():
         info={"description": "Consent records, signed consent state and proofs."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "consent_entrack"})
+    cookies = [f"cookie_{key}" for key in configured_sites()]
+    for scheme, key in zip(cookies, configured_sites()):
+        spec.components.security_scheme(scheme, {"type": "apiKey", "in": "cookie", "name": cookie.cookie_name(key),
+                                                 "description": f"The banner's cookie on site {key}."})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema=schema)
-    for path, operations in PATHS.items():
-        spec.path(path=path, operations=copy.deepcopy(operations))
+    paths = copy.deepcopy(PATHS)
+    paths["/api/v1/consent-state"]["get"]["security"] += [{scheme: []} for scheme in cookies]
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 

@@ -1,4 +1,4 @@
-"""Security headers on every response, and the JSON answer to a rate limit.
+"""Security headers on every response, the API's CORS settings and the session's signer.
 
 The service's own HTML pages get a Content-Security-Policy without ``unsafe-inline``: scripts and
 styles come from this origin, or carry the per-response nonce that templates read with
@@ -9,14 +9,10 @@ get a policy that allows nothing at all, because nothing should ever render them
 Cross-Origin-Resource-Policy is added here; the banner's view sets ``cross-origin`` itself), and a
 script's own CSP header does not apply to the page that embeds it.
 """
-import logging
 import secrets
 
 from flask import current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
-
-from .errors import error_response
-from .extensions import limiter
 
 PAGE_POLICY = (
     "default-src 'self'",
@@ -39,10 +35,6 @@ EVERY_RESPONSE = (
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 )
 PAGE_ONLY = (("Cross-Origin-Opener-Policy", "same-origin"),)
-# Read-only answers from a signed token, without the database: never rate limited, because every
-# page view of a customer's site asks them. They are served by the consent-state app, which has no
-# limiter at all (``state_app.py``); the filter covers the same views in the main app's URL map.
-UNLIMITED_ENDPOINTS = {"state_api.get_consent_state", "state_api.verify_consent_state"}
 CORS_HEADERS = {
     "allow_headers": ["Content-Type", "Authorization", "Idempotency-Key"],
     "expose_headers": ["Idempotent-Replayed", "Retry-After"],
@@ -55,12 +47,6 @@ def cors_options(sites):
     """Flask-CORS settings: ``/api/v1/*`` answers browsers on the sites' own origins only."""
     origins = sorted({origin for site in sites.values() for origin in site.origins})
     return {"resources": {r"/api/v1/*": {"origins": origins}}, **CORS_HEADERS}
-
-
-def bearer_token(header):
-    """The token of an ``Authorization: Bearer TOKEN`` header value, or None (another scheme, none)."""
-    scheme, _, token = (header or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def csp_nonce():
@@ -104,33 +90,6 @@ def add_security_headers(response):
     return response
 
 
-@limiter.request_filter
-def _unlimited():
-    return request.endpoint in UNLIMITED_ENDPOINTS
-
-
-class ClientAddressFilter(logging.Filter):
-    """Flask-Limiter logs each breach with its key, the client's full address: log the limit and
-    the endpoint only (the ledger itself keeps no more than a truncated address)."""
-
-    def filter(self, record):
-        if isinstance(record.msg, str) and record.msg.startswith("ratelimit ") and len(record.args or ()) == 3:
-            record.args = (record.args[0], "a client", record.args[2])
-        return True
-
-
-_limiter_log = logging.getLogger("flask-limiter")
-if not any(isinstance(f, ClientAddressFilter) for f in _limiter_log.filters):
-    _limiter_log.addFilter(ClientAddressFilter())
-
-
-def rate_limited(error):
-    """429 through the one error path, with Retry-After (Flask-Limiter refines it to the window)."""
-    response = error_response(429, "Too many requests from this address; retry later.")
-    response.headers["Retry-After"] = "60"
-    return response
-
-
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with its signer built once per key instead of per request
     (Flask builds it for every request, even one that never touches the session)."""
@@ -146,6 +105,5 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_app(app):
     """Register the security hooks with the app."""
     app.after_request(add_security_headers)
-    app.register_error_handler(429, rate_limited)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.session_interface = SessionInterface()

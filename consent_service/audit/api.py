@@ -22,16 +22,6 @@ def load_query(schema):
         raise ApiError(400, f"Bad query parameters ({details})", error.messages) from None
 
 
-def export_filter(auditor, query):
-    """The filter of an export from a loaded query, limited to the sites the auditor may see."""
-    start, end, end_inclusive = time_bounds(query)
-    return export.ExportFilter(
-        sites=service.readable_sites(auditor, query.get("site")), start=start, end=end,
-        end_inclusive=end_inclusive, consent_id=str(query["consent_id"]) if "consent_id" in query else None,
-        action=query.get("action"),
-    )
-
-
 def csv_response(chunks, name):
     """A streamed CSV download."""
     response = Response(chunks, mimetype="text/csv")
@@ -48,7 +38,7 @@ def _stamp():
 def consents_csv():
     """The consent-proof CSV of the filter, in chain order, streamed; the export is logged first."""
     auditor = service.current_auditor()
-    selected = export_filter(auditor, load_query(export_query))
+    selected = export.ExportFilter.for_auditor(auditor, load_query(export_query))
     service.log_access(auditor, "csv", selected.for_log())
     name = f"consents-{'-'.join(selected.sites) or 'none'}-{_stamp()}.csv"
     return csv_response(stream_with_context(export.csv_chunks(selected)), name)

@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError
 
 from ..cli import consent_cli
 from ..errors import ApiError
 from ..proof.csvfile import COLUMNS
+from ..sites import configured_sites
 from . import export, retention, service, signing, verifier
 from .schemas import RECORD_ACTIONS, range_query, time_bounds
 
@@ -24,7 +24,7 @@ def _site_option(name="site_keys", **kwargs):
 
 
 def _check_sites(site_keys):
-    known = current_app.extensions["consent_sites"]
+    known = configured_sites()
     unknown = [key for key in site_keys if key not in known]
     if unknown:
         raise click.BadParameter(f"unknown site {', '.join(unknown)}", param_hint="--site")

@@ -15,6 +15,8 @@ from ..ledger.models import ConsentRecord
 from ..ledger.verification import column_text
 from ..proof import chain
 from ..proof.csvfile import COLUMNS, FORMULA_STARTS
+from . import service
+from .schemas import time_bounds
 
 BATCH = 2000
 
@@ -41,9 +43,15 @@ class ExportFilter:
         if self.action is not None:
             yield ConsentRecord.action == self.action
 
-    @property
-    def is_whole_chain(self):
-        return self.start is None and self.end is None and self.consent_id is None and self.action is None
+    @classmethod
+    def for_auditor(cls, auditor, query):
+        """The filter of a loaded export query, limited to the sites the auditor may see."""
+        start, end, end_inclusive = time_bounds(query)
+        return cls(
+            sites=service.readable_sites(auditor, query.get("site")), start=start, end=end,
+            end_inclusive=end_inclusive, consent_id=str(query["consent_id"]) if "consent_id" in query else None,
+            action=query.get("action"),
+        )
 
     def for_log(self):
         """The filter as the export log keeps it."""

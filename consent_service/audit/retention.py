@@ -2,13 +2,14 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..ledger.models import ConsentRecord, IdempotencyKey, PurgeCheckpoint
+from ..ledger import service as ledger
+from ..ledger.models import ConsentRecord
 from ..ledger.verification import chain_start, check_stored_chain
 from ..proof import chain
+from ..sites import configured_sites
 from . import signing
 
 
@@ -39,7 +40,7 @@ def purge(site_key, older_than_days=None, now=None):
     Only a prefix of the chain is deleted, and only if the whole chain verifies first; the last
     deleted record's seq and hash are kept as a signed checkpoint, from which the rest verifies.
     """
-    site = current_app.extensions["consent_sites"][site_key]
+    site = configured_sites()[site_key]
     days = site.retention_days if older_than_days is None else older_than_days
     if days < site.consent_days:
         raise PurgeRefused(f"{site_key}: {days} days is less than the site's consent_days ({site.consent_days}): "
@@ -53,20 +54,16 @@ def purge(site_key, older_than_days=None, now=None):
         return PurgeResult(site_key, 0, *chain_start(site_key))
     record = db.session.scalar(select(ConsentRecord)
                                .where(ConsentRecord.site == site_key, ConsentRecord.seq == last))
+    record_hash, recorded_at = record.record_hash, record.recorded_at
     statement = {
-        "statement": "consent-purge-checkpoint", "site": site_key, "seq": last, "record_hash": record.record_hash,
-        "last_recorded_at": chain.text(record.recorded_at), "purged_count": last - start_seq,
+        "statement": "consent-purge-checkpoint", "site": site_key, "seq": last, "record_hash": record_hash,
+        "last_recorded_at": chain.text(recorded_at), "purged_count": last - start_seq,
         "previous_start_seq": start_seq,
     }
     signed = signing.sign(statement)
-    db.session.add(PurgeCheckpoint(
-        site=site_key, seq=last, record_hash=record.record_hash, last_recorded_at=record.recorded_at,
-        purged_count=last - start_seq, purged_at=datetime.now(timezone.utc),
-        payload=signed["payload"], signature=signed["signature"], key_id=signed["key_id"],
-    ))
-    doomed = select(ConsentRecord.id).where(ConsentRecord.site == site_key, ConsentRecord.seq <= last)
-    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.record_id.in_(doomed)))
-    deleted = db.session.execute(delete(ConsentRecord).where(ConsentRecord.site == site_key,
-                                                              ConsentRecord.seq <= last)).rowcount
-    db.session.commit()
-    return PurgeResult(site_key, deleted, last, record.record_hash)
+    deleted = ledger.purge_prefix(site_key, last, {
+        "record_hash": record_hash, "last_recorded_at": recorded_at,
+        "purged_count": last - start_seq, "purged_at": datetime.now(timezone.utc),
+        "payload": signed["payload"], "signature": signed["signature"], "key_id": signed["key_id"],
+    })
+    return PurgeResult(site_key, deleted, last, record_hash)

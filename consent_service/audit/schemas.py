@@ -1,7 +1,7 @@
 """Query parameters and JSON answers of the audit API."""
 from datetime import date, datetime, time, timedelta, timezone
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..ledger.schemas import ACTIONS
 
@@ -30,12 +30,7 @@ class Moment(fields.Field):
         return moment.astimezone(timezone.utc), False
 
 
-class _Query(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class RangeQuerySchema(_Query):
+class RangeQuerySchema(Schema):
     """A site and a time range (``from`` inclusive; ``to`` inclusive, a date meaning its whole day)."""
 
     site = fields.String(validate=validate.Length(1, 40))
@@ -63,7 +58,7 @@ class ExportQuerySchema(RangeQuerySchema):
     action = fields.String(validate=validate.OneOf(RECORD_ACTIONS))
 
 
-class ChainHeadQuerySchema(_Query):
+class ChainHeadQuerySchema(Schema):
     site = fields.String(required=True, validate=validate.Length(1, 40))
     seq = fields.Integer(strict=False, validate=validate.Range(min=0),
                          metadata={"description": "Sign the hash at this seq (default: the current head)."})

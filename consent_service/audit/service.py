@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from ..errors import ApiError
 from ..extensions import db
-from ..security import bearer_token
+from ..request_data import bearer_token
+from ..sites import configured_sites
 from .models import AuditExport, Auditor
 
 SESSION_KEY = "auditor"
@@ -33,7 +34,7 @@ def create_auditor(name, site_keys=()):
     """Create an account and return ``(auditor, token)``; the token is never stored or shown again."""
     if not _NAME.match(name):
         raise AccountError("a name is 1-80 letters, digits and . _ @ + -")
-    unknown = [key for key in site_keys if key not in current_app.extensions["consent_sites"]]
+    unknown = [key for key in site_keys if key not in configured_sites()]
     if unknown:
         raise AccountError(f"unknown site {', '.join(unknown)}")
     if db.session.scalar(select(Auditor.id).where(Auditor.name == name)) is not None:
@@ -119,7 +120,7 @@ def current_auditor():
 
 def readable_sites(auditor, requested=None):
     """The site keys the auditor reads: ``requested`` if allowed (403 if not), else every allowed one."""
-    known = current_app.extensions["consent_sites"]
+    known = configured_sites()
     if requested is None:
         return tuple(key for key in known if auditor.may_read(key))
     if not auditor.may_read(requested):

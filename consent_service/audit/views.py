@@ -9,8 +9,8 @@ from wtforms.validators import DataRequired, Length
 from ..errors import ApiError
 from ..extensions import limiter
 from ..ledger.verification import check_stored_chain
+from ..sites import configured_sites
 from . import export, service, stats
-from .api import export_filter
 from .schemas import range_query, time_bounds
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -31,7 +31,7 @@ def _filter_from_args(auditor):
         return None, {}, args
     try:
         query = range_query.load(args)
-        return export_filter(auditor, query), {}, args
+        return export.ExportFilter.for_auditor(auditor, query), {}, args
     except ValidationError as error:
         return None, error.messages, args
     except ApiError as error:
@@ -55,7 +55,7 @@ def index():
 
 
 def _sites(auditor):
-    known = current_app.extensions["consent_sites"]
+    known = configured_sites()
     return [known[key] for key in service.readable_sites(auditor)]
 
 

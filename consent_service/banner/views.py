@@ -1,13 +1,12 @@
 """The banner's routes: the one script a site embeds, the embeds module it loads on demand, the demo page."""
 from flask import Blueprint, abort, current_app, render_template, request
 
-from ..ledger.service import sites
+from ..sites import configured_sites, find_site
 from .assets import build_embeds, build_script
 
 bp = Blueprint("banner", __name__)
 CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=3600"
 JS_TYPE = "text/javascript; charset=utf-8"
-DEMO_SITE = "entrack"
 DEMO_LANGUAGES = (("fi", "Suomeksi"), ("sv", "På svenska"), ("en", "In English"))
 
 
@@ -15,7 +14,7 @@ def _script(site_key):
     """The built script for one site (``?site=``) or for every site, built once per process."""
     cache = current_app.extensions.setdefault("consent_banner", {})
     if site_key not in cache or current_app.debug:
-        chosen = sites() if site_key is None else {site_key: sites()[site_key]}
+        chosen = configured_sites() if site_key is None else {site_key: find_site(site_key)}
         cache[site_key] = build_script(current_app.static_folder, chosen)
     return cache[site_key]
 
@@ -38,7 +37,7 @@ def _send(built):
 def script():
     """All a first visit needs in one response: code, styles, texts and categories (gzip, ETag, cached)."""
     site_key = request.args.get("site")
-    if site_key is not None and site_key not in sites():
+    if site_key is not None and find_site(site_key) is None:
         abort(404)
     return _send(_script(site_key))
 
@@ -55,8 +54,12 @@ def embeds():
 
 @bp.get("/demo")
 def demo():
-    """A marketing page of the demo site that embeds the banner and shows the consent state."""
-    site = sites()[DEMO_SITE]
+    """A marketing page that embeds the banner of ``?site=`` (default: the first configured site)
+    and shows the consent state; 404 for a site that is not configured."""
+    key = request.args.get("site")
+    site = next(iter(configured_sites().values())) if key is None else find_site(key)
+    if site is None:
+        abort(404)
     lang = request.args.get("lang")
     if lang not in dict(DEMO_LANGUAGES):
         lang = None

@@ -1,32 +1,13 @@
 """The ledger's JSON API: thin views that parse, call the service and dump."""
-import json
-
 from flask import Blueprint, current_app, jsonify, request
 
 from ..errors import ApiError
 from ..extensions import limiter
+from ..request_data import idempotency_key, json_body
 from . import service
 from .schemas import consent_in
 
 bp = Blueprint("ledger_api", __name__, url_prefix="/api/v1")
-BEACON_TYPES = ("text/plain",)
-
-
-def json_body():
-    """The request body as JSON: 415 for another type, 400 when it does not parse.
-
-    ``text/plain`` is accepted too, because ``navigator.sendBeacon`` cannot send JSON across origins
-    without a preflight.
-    """
-    if not (request.is_json or request.mimetype in BEACON_TYPES):
-        raise ApiError(415, "Send the body as JSON (Content-Type: application/json).")
-    raw = request.get_data(cache=True)
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ApiError(400, "The request body is not valid UTF-8.") from None
-    except (ValueError, RecursionError):
-        raise ApiError(400, "The request body is not valid JSON.") from None
 
 
 def check_origin(site):
@@ -37,15 +18,6 @@ def check_origin(site):
     raise ApiError(403, f"Origin {origin} may not record consent for site {site.key!r}.")
 
 
-def _idempotency_key():
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not 1 <= len(key) <= 128 or not (key.isascii() and key.isprintable()) or " " in key:
-        raise ApiError(400, "Idempotency-Key must be 1 to 128 visible ASCII characters.")
-    return key
-
-
 @bp.post("/consents")
 @limiter.limit(lambda: current_app.config["RATELIMIT_CONSENT"])
 def post_consent():
@@ -53,7 +25,7 @@ def post_consent():
     data = consent_in.load(json_body())
     site = service.get_site(data["site"])
     check_origin(site)
-    header_key = _idempotency_key()
+    header_key = idempotency_key()
     if header_key and data.get("idempotency_key") not in (None, header_key):
         raise ApiError(422, "The Idempotency-Key header and idempotency_key field differ.")
     client = {

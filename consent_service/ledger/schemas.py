@@ -1,7 +1,9 @@
 """Request and response bodies of the ledger API."""
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..sites import LANGUAGES
+from ..state.query import LIMITS as STATE_LIMITS
+from ..state.schemas import CategoriesOutSchema
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
 
@@ -15,12 +17,7 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
-class _Input(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class CategoriesInSchema(_Input):
+class CategoriesInSchema(Schema):
     necessary = StrictBoolean(
         validate=validate.Equal(True, error="Necessary cookies are always on: send true or leave it out."),
         metadata={"description": "Always on; may be sent, only as true."},
@@ -29,7 +26,7 @@ class CategoriesInSchema(_Input):
     marketing = StrictBoolean(required=True, metadata={"description": "Marketing (Google Ads)."})
 
 
-class ConsentInSchema(_Input):
+class ConsentInSchema(Schema):
     """A visitor's decision, as the banner posts it."""
 
     site = fields.String(required=True, validate=validate.Length(1, 40), metadata={"example": "entrack"})
@@ -41,7 +38,11 @@ class ConsentInSchema(_Input):
     page_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
                           validate=validate.Length(max=2048),
                           metadata={"description": "Stored without query string and fragment."})
-    consent_id = fields.UUID(metadata={"description": "A returning visitor's id: the new record joins its history."})
+    consent_id = fields.UUID(metadata={"description": "A returning visitor's id: the new record joins its "
+                                                      "history. Needs that consent's token in `token`."})
+    token = fields.String(validate=validate.Length(1, STATE_LIMITS["token"]),
+                          metadata={"description": "The token given for `consent_id`: proof that the caller "
+                                                   "holds that consent (the banner keeps it in its cookie)."})
     idempotency_key = fields.String(
         validate=validate.Regexp(r"^[\x21-\x7e]{1,128}$"),
         metadata={"description": "Same as the Idempotency-Key header, for navigator.sendBeacon, which cannot set headers."},
@@ -62,12 +63,6 @@ class ConsentInSchema(_Input):
             raise ValidationError("withdraw needs the consent_id being withdrawn.", "consent_id")
 
 
-class CategoriesOutSchema(Schema):
-    necessary = fields.Boolean(required=True)
-    analytics = fields.Boolean(required=True)
-    marketing = fields.Boolean(required=True)
-
-
 class ConsentOutSchema(Schema):
     """What the service stored, and the signed token that proves it."""
 
@@ -80,33 +75,6 @@ class ConsentOutSchema(Schema):
     token = fields.String(required=True)
 
 
-class ConsentStateSchema(Schema):
-    """What a tag manager may load. When ``valid`` is false every optional category is false."""
-
-    valid = fields.Boolean(required=True)
-    reason = fields.String(
-        metadata={"enum": ["missing", "invalid_signature", "expired", "unknown_site", "other_site", "outdated_policy"]}
-    )
-    consent_id = fields.String(required=True, allow_none=True)
-    site = fields.String(required=True, allow_none=True)
-    categories = fields.Nested(CategoriesOutSchema, required=True)
-    policy_version = fields.String(required=True, allow_none=True)
-    issued_at = fields.DateTime(required=True, allow_none=True)
-    expires_at = fields.DateTime(required=True, allow_none=True)
-
-
-class ConsentStateQuerySchema(_Input):
-    site = fields.String(validate=validate.Length(1, 40), metadata={"description": "The site the caller expects."})
-    token = fields.String(validate=validate.Length(1, 1024))
-
-
-class VerifyInSchema(_Input):
-    """A server-side tag manager's question."""
-
-    token = fields.String(required=True, validate=validate.Length(max=1024))
-    site = fields.String(validate=validate.Length(1, 40))
-
-
 class ErrorSchema(Schema):
     error = fields.String(required=True)
     messages = fields.Dict()
@@ -114,6 +82,3 @@ class ErrorSchema(Schema):
 
 consent_in = ConsentInSchema()
 consent_out = ConsentOutSchema()
-consent_state_out = ConsentStateSchema()
-consent_state_query = ConsentStateQuerySchema()
-verify_in = VerifyInSchema()

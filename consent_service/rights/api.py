@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ..errors import ApiError
 from ..extensions import limiter
-from ..security import bearer_token
+from ..request_data import bearer_token
 from . import identity, service
 from .schemas import history_out
 

@@ -1,21 +1,19 @@
 """Proof of identity for the visitor's rights: a signed consent token for the consent id."""
 from dataclasses import dataclass
 
-from ..ledger import tokens
-from ..ledger.service import sites
-from ..sites import Site
+from ..sites import Site, configured_sites
+from ..state import tokens
 
 TOKEN_MAX = 1024
-# A token whose consent was given under an older notice still proves who owns the consent id.
-STILL_OWNER = ("outdated_policy",)
 
 
 @dataclass(frozen=True)
 class Owner:
-    """The visitor who holds a valid token for ``consent_id`` on ``site``."""
+    """The visitor who holds ``token``, a valid token for ``consent_id`` on ``site``."""
 
     site: Site
     consent_id: str
+    token: str
 
 
 class NotProven(Exception):
@@ -35,11 +33,9 @@ def prove(token, expected_site=None):
     """
     if not token or len(token) > TOKEN_MAX:
         raise NotProven("missing" if not token else "invalid_signature")
-    known = sites()
+    known = configured_sites()
     try:
-        state = tokens.read(token, known, expected_site)
+        site_key, consent_id = tokens.holder(token, known, expected_site)
     except tokens.InvalidToken as error:
-        if error.reason not in STILL_OWNER:
-            raise NotProven(error.reason) from None
-        return Owner(known[error.payload["s"]], str(error.payload["i"]))
-    return Owner(known[state["site"]], str(state["consent_id"]))
+        raise NotProven(error.reason) from None
+    return Owner(known[site_key], consent_id, token)

@@ -1,12 +1,13 @@
 """The visitor's rights over their consent records: see, move, withdraw and erase.
 
+Reading is done here; every change (a withdrawal, an erasure) is the ledger's (``ledger.service``).
 Erasure is the one exception to the ledger's append-only rule: it blanks the personal fields and
 their salt on the consent's records. The chain still verifies, because those fields enter the
 record hash only through ``pii_digest``.
 """
 from datetime import timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..extensions import db
 from ..ledger import service as ledger
@@ -69,7 +70,7 @@ def withdraw(owner, language, page_url, client):
     if not any(getattr(latest, key) for key in OPTIONAL):
         return ledger.response_body(owner.site, latest)
     body, _ = ledger.record_decision({
-        "site": owner.site.key, "consent_id": owner.consent_id, "action": "withdraw",
+        "site": owner.site.key, "consent_id": owner.consent_id, "token": owner.token, "action": "withdraw",
         "categories": {"analytics": False, "marketing": False},
         "policy_version": owner.site.policy_version, "language": language, "page_url": page_url,
     }, client)
@@ -85,15 +86,5 @@ def erase(owner, language=None):
     """
     records = _records(owner)
     if records and records[-1].action != "erase":
-        ledger.append(owner.site, {
-            "consent_id": owner.consent_id, "action": "erase", "necessary": True,
-            "analytics": False, "marketing": False, "policy_version": owner.site.policy_version,
-            "language": language or records[-1].language, "gpc": False, "page_url": None, "ip_prefix": None, "user_agent": None,
-        })
-        db.session.execute(
-            update(ConsentRecord)
-            .where(ConsentRecord.site == owner.site.key, ConsentRecord.consent_id == owner.consent_id)
-            .values(ip_prefix=None, user_agent=None, page_url=None, pii_salt=None)
-        )
-        db.session.commit()
+        ledger.erase(owner.site, owner.consent_id, language or records[-1].language)
     return history(owner)

@@ -2,9 +2,9 @@
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 
 from ..extensions import limiter
-from ..ledger.service import sites
-from ..sites import LANGUAGES
-from . import back_link, consent_cookie, identity, service
+from ..sites import LANGUAGES, configured_sites, find_site
+from ..state import cookie as consent_cookie
+from . import back_link, identity, service
 from .forms import ActionForm, EraseForm, TokenForm
 from .schemas import history_out
 from .translations import page_language, texts
@@ -14,7 +14,7 @@ bp = Blueprint("rights", __name__)
 
 def _site(key):
     """The configured site ``key``, or 404."""
-    site = sites().get(key)
+    site = find_site(key)
     if site is None:
         abort(404)
     return site
@@ -23,8 +23,8 @@ def _site(key):
 def _my_site():
     """``?site=``, or the only configured site when there is one."""
     key = request.args.get("site")
-    if key is None and len(sites()) == 1:
-        key = next(iter(sites()))
+    if key is None and len(configured_sites()) == 1:
+        key = next(iter(configured_sites()))
     return _site(key)
 
 
@@ -107,7 +107,7 @@ def my_consent():
     language = page_language(site)
     if request.method == "POST":
         return _consent_page(site, language, _form_token(TokenForm()))
-    return _consent_page(site, language, consent_cookie.read_token(site))
+    return _consent_page(site, language, consent_cookie.request_token(site.key))
 
 
 @bp.post("/my-consent/export")

@@ -4,6 +4,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from marshmallow import ValidationError
 
 from .schemas import CATEGORY_KEYS, LANGUAGES, OPTIONAL_CATEGORIES, SiteSchema
@@ -13,8 +14,9 @@ _SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 __all__ = [
     "CATEGORY_KEYS", "LANGUAGES", "OPTIONAL_CATEGORIES", "DEFAULT_FILE",
-    "Site", "SiteConfigError", "load_sites",
+    "Site", "SiteConfigError", "load_sites", "configured_sites", "find_site", "EXTENSION",
 ]
+EXTENSION = "consent_sites"  # where ``create_app`` keeps the loaded sites: ``app.extensions[EXTENSION]``
 
 
 class SiteConfigError(Exception):
@@ -106,3 +108,13 @@ def load_sites(path=None):
             raise SiteConfigError(f"{key}: a site is a table")
         sites[key] = _build(key, value)
     return sites
+
+
+def configured_sites(app=None):
+    """The sites this app serves, ``{key: Site}``, in the sites file's order."""
+    return (app or current_app).extensions[EXTENSION]
+
+
+def find_site(key, app=None):
+    """The configured site ``key``, or None."""
+    return configured_sites(app).get(key)

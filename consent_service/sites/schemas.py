@@ -1,7 +1,7 @@
 """marshmallow schemas that validate the operator's sites file."""
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 LANGUAGES = ("fi", "sv", "en")
 OPTIONAL_CATEGORIES = ("analytics", "marketing")
@@ -15,12 +15,7 @@ _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 _NON_EMPTY = validate.Length(min=1)
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class TranslatedSchema(_Strict):
+class TranslatedSchema(Schema):
     """One text in each of the banner's languages."""
 
     fi = fields.String(required=True, validate=_NON_EMPTY)
@@ -39,7 +34,7 @@ def _texts_schema():
 BannerTextsSchema = _texts_schema()
 
 
-class CookieSchema(_Strict):
+class CookieSchema(Schema):
     name = fields.String(required=True, validate=validate.Regexp(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"))
     pattern = fields.Boolean(load_default=False)
     provider = fields.String(required=True, validate=_NON_EMPTY)
@@ -52,14 +47,14 @@ class CookieSchema(_Strict):
             raise ValidationError("a pattern ends with '*'", "name")
 
 
-class CategorySchema(_Strict):
+class CategorySchema(Schema):
     key = fields.String(required=True, validate=validate.OneOf(CATEGORY_KEYS))
     label = fields.Nested(TranslatedSchema, required=True)
     description = fields.Nested(TranslatedSchema, required=True)
     cookies = fields.List(fields.Nested(CookieSchema), load_default=list)
 
 
-class ControllerSchema(_Strict):
+class ControllerSchema(Schema):
     name = fields.String(required=True, validate=_NON_EMPTY)
     street = fields.String(required=True, validate=_NON_EMPTY)
     postal_code = fields.String(required=True, validate=_NON_EMPTY)
@@ -70,14 +65,14 @@ class ControllerSchema(_Strict):
     email = fields.Email(required=True)
 
 
-class NoticeSectionSchema(_Strict):
+class NoticeSectionSchema(Schema):
     """A titled paragraph of the privacy notice, in every language."""
 
     title = fields.Nested(TranslatedSchema, required=True)
     text = fields.Nested(TranslatedSchema, required=True)
 
 
-class NoticeSchema(_Strict):
+class NoticeSchema(Schema):
     """The operator's facts for the privacy notice (``/privacy/<site>``), in every language."""
 
     purposes = fields.List(fields.Nested(NoticeSectionSchema), required=True, validate=_NON_EMPTY)
@@ -90,7 +85,7 @@ class NoticeSchema(_Strict):
     complaint = fields.Nested(TranslatedSchema, required=True)
 
 
-class SiteSchema(_Strict):
+class SiteSchema(Schema):
     name = fields.String(required=True, validate=_NON_EMPTY)
     origins = fields.List(fields.String(validate=validate.Regexp(_ORIGIN)), required=True)
     policy_version = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -100,7 +95,7 @@ class SiteSchema(_Strict):
     controller = fields.Nested(ControllerSchema, required=True)
     texts = fields.Dict(
         keys=fields.String(validate=validate.OneOf(LANGUAGES)),
-        values=fields.Nested(BannerTextsSchema(unknown=RAISE)),
+        values=fields.Nested(BannerTextsSchema),
         required=True,
     )
     categories = fields.List(fields.Nested(CategorySchema), required=True)

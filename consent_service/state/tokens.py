@@ -7,6 +7,8 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 SALT = "consent-state.v1"
+# Why a token proves no current consent (the consent-state answer's ``reason``).
+REASONS = ("missing", "invalid_signature", "expired", "unknown_site", "other_site", "outdated_policy")
 
 
 class InvalidToken(Exception):
@@ -107,3 +109,22 @@ def read(token, sites, expected_site=None, app=current_app):
         "issued_at": signed_at,
         "expires_at": expires_at,
     }
+
+
+# A token whose consent was given under an older notice still proves who holds the consent.
+STILL_HOLDER = ("outdated_policy",)
+
+
+def holder(token, sites, expected_site=None, app=current_app):
+    """``(site, consent_id)`` of the consent that ``token`` proves its holder owns; InvalidToken if none.
+
+    The signature must be good and the consent within its lifetime; a token issued under an older
+    policy version still proves who holds the consent.
+    """
+    try:
+        state = read(token, sites, expected_site, app)
+    except InvalidToken as error:
+        if error.reason not in STILL_HOLDER:
+            raise
+        return error.payload["s"], str(error.payload["i"])
+    return state["site"], str(state["consent_id"])

@@ -10,7 +10,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 
 from consent_service.extensions import db
-from consent_service.ledger import tokens
+from consent_service.state import tokens
 from consent_service.ledger.models import ConsentRecord
 from consent_service.ledger.verification import check_stored_chain
 
@@ -27,7 +27,7 @@ decide = functools.partial(rights_support.decide, user_agent="Mozilla/5.0 (X11) 
 def visitor(client, consent_body):
     """One visitor with two decisions: a custom choice, then accepting everything."""
     first = decide(client, consent_body)
-    return decide(client, consent_body, consent_id=first["consent_id"], action="accept_all",
+    return decide(client, consent_body, consent_id=first["consent_id"], token=first["token"], action="accept_all",
                   categories={"analytics": True, "marketing": True})
 
 
@@ -176,7 +176,7 @@ def test_erasing_again_changes_nothing(client, app, visitor):
 def test_a_later_decision_can_be_erased_too(client, app, consent_body, visitor):
     url = f"/api/v1/consents/{visitor['consent_id']}"
     client.delete(url, headers=bearer(visitor["token"]))
-    later = decide(client, consent_body, consent_id=visitor["consent_id"])
+    later = decide(client, consent_body, consent_id=visitor["consent_id"], token=visitor["token"])
     assert records(app, visitor["consent_id"])[-1].ip_prefix == "198.51.100.0/24"
     body = client.delete(url, headers=bearer(later["token"])).get_json()
     assert [r["action"] for r in body["records"]] == ["custom", "accept_all", "erase", "custom", "erase"]

@@ -22,7 +22,7 @@ def erased_history(client, consent_body):
     answers = [client.post("/api/v1/consents", json={**consent_body, "page_url": f"https://www.entrack.fi/{n}"},
                            headers={"User-Agent": f"Agent {n}"}).get_json() for n in range(3)]
     eraser = answers[1]
-    changed = client.post("/api/v1/consents", json={**consent_body, "consent_id": eraser["consent_id"],
+    changed = client.post("/api/v1/consents", json={**consent_body, "consent_id": eraser["consent_id"], "token": eraser["token"],
                                                     "action": "reject_all",
                                                     "categories": {"analytics": False, "marketing": False}})
     assert changed.status_code == 201

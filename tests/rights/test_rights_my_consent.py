@@ -11,7 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
 from consent_service.extensions import db
-from consent_service.ledger import tokens
+from consent_service.state import tokens
 from consent_service.ledger.models import ConsentRecord
 from consent_service.ledger.verification import check_stored_chain
 

@@ -39,7 +39,7 @@ def assert_secure(response):
     ("get", "/", {}, 200),
     ("get", "/api/v1/openapi.json", {}, 200),
     ("get", "/api/v1/consent-state", {}, 200),
-    ("get", "/api/v1/consent-state?bogus=1", {}, 422),
+    ("get", "/api/v1/consent-state?token=" + "x" * 1025, {}, 422),
     ("post", "/api/v1/consents", {"data": "x", "content_type": "text/csv"}, 415),
     ("post", "/api/v1/consents", {"data": b"{", "content_type": "application/json"}, 400),
     ("get", "/no-such-page", {}, 404),

@@ -169,14 +169,24 @@ def test_state_is_answered_without_the_database(app, client, decision):
     assert statements == []
 
 
-@pytest.mark.parametrize(("kwargs", "status"), [
-    ({"query_string": {"unknown": "1"}}, 422),
-    ({"query_string": {"token": "x" * 2000}}, 422),
-])
-def test_bad_state_query(client, kwargs, status):
-    response = client.get("/api/v1/consent-state", **kwargs)
-    assert response.status_code == status
-    assert response.get_json()["error"]
+@pytest.mark.parametrize("query", [{"token": "x" * 1025}, {"site": "s" * 41}])
+def test_state_query_value_too_long(client, query):
+    response = client.get("/api/v1/consent-state", query_string=query)
+    assert response.status_code == 422
+    assert response.get_json()["messages"].keys() == query.keys()
+
+
+@pytest.mark.parametrize("extra", [{"_": "1796095000"}, {"utm_source": "news"}, {"unknown": "1", "Token": "x"}])
+def test_unknown_state_query_parameters_are_ignored(client, decision, extra):
+    """A cache-buster or a campaign tag beside a valid token never blocks the trackers."""
+    answer = client.get("/api/v1/consent-state", query_string={"token": decision["token"], **extra})
+    assert answer.status_code == 200 and answer.get_json()["valid"] is True
+
+
+def test_empty_token_is_missing(client):
+    answer = client.get("/api/v1/consent-state?token=")
+    assert answer.status_code == 200
+    assert answer.get_json()["valid"] is False and answer.get_json()["reason"] == "missing"
 
 
 @pytest.mark.parametrize(("data", "content_type", "status"), [

@@ -1,4 +1,4 @@
-"""The consent-state check's own small app answers exactly what the main app would answer."""
+"""The consent-state check's quick path answers exactly what the state app's views answer."""
 import json
 import logging
 
@@ -7,8 +7,8 @@ from werkzeug.test import Client
 
 from consent_service import create_app
 from consent_service.extensions import db
-from consent_service.ledger import service
-from consent_service.state_app import StatePaths
+from consent_service.state import check
+from consent_service.state.app import StatePaths
 
 from tests.conftest import TEST_SECRET
 
@@ -21,12 +21,12 @@ def token(client, consent_body):
 
 
 def both(app):
-    """A client of the app as served (consent-state paths go to the small app) and one of the main
-    app alone, behind the middleware, which still has the same views with all its machinery."""
+    """A client of the app as served (the usual GET answered by the quick path, the rest by the
+    state app's views) and one of the state app's views alone."""
     paths = app.wsgi_app
     assert isinstance(paths, StatePaths)
-    assert paths.wsgi_app.__self__ is app  # the main app's own Flask.wsgi_app
-    return Client(app, app.response_class), Client(paths.wsgi_app, app.response_class)
+    assert paths.wsgi_app.__self__ is app  # everything else: the main app's own Flask.wsgi_app
+    return Client(app, app.response_class), Client(paths.state, app.response_class)
 
 
 def assert_same(served, main):
@@ -44,6 +44,9 @@ REQUESTS = [
     ("GET", "/api/v1/consent-state", {}),
     ("GET", "/api/v1/consent-state?token=garbage", {}),
     ("GET", "/api/v1/consent-state?bogus=1", {}),
+    ("GET", "/api/v1/consent-state?site=entrack&_=1796095000&utm_source=news", {"query_token": True}),
+    ("GET", "/api/v1/consent-state?token=", {}),
+    ("GET", "/api/v1/consent-state?site=%zz", {"bearer": True}),
     ("GET", "/api/v1/consent-state?site=entrack&site=othersite", {"bearer": True}),
     ("GET", "/api/v1/consent-state?site=othersite&site=entrack", {"bearer": True}),
     ("GET", "/api/v1/consent-state?site=%65ntrack", {"bearer": True}),
@@ -110,9 +113,12 @@ QUICK = [
     ({"HTTP_AUTHORIZATION": "Bearer {token}", "HTTP_ORIGIN": SITE_ORIGIN}, "site=entrack", True),
     ({"HTTP_AUTHORIZATION": "Bearer {token}", "HTTP_ORIGIN": "https://evil.example"}, "", True),
     ({"HTTP_COOKIE": "consent_entrack={token}"}, "site=entrack", False),
-    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "site=entrack&site=entrack", False),
-    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "site=%65ntrack", False),
-    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "bogus=1", False),
+    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "site=entrack&site=entrack", True),
+    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "site=%65ntrack", True),
+    ({"HTTP_AUTHORIZATION": "Bearer {token}"}, "bogus=1", True),
+    ({}, "token={token}&_=1796095000&utm_source=news", True),
+    ({}, "token=", True),
+    ({}, "token=" + "x" * 1025, False),
     ({"HTTP_AUTHORIZATION": "Bearer {token}", "REQUEST_METHOD": "HEAD"}, "", False),
 ]
 
@@ -162,7 +168,7 @@ def test_state_app_error_is_logged_and_answered_without_cause(app, token, caplog
     def fail(*args):
         raise RuntimeError(f"failed with {TEST_SECRET}")
 
-    monkeypatch.setattr(service, "consent_state", fail)
+    monkeypatch.setattr(check, "consent_state", fail)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     served, main = both(app)
     with caplog.at_level(logging.ERROR):

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from consent_service.audit import service as audit_service
 from consent_service.extensions import db
-from consent_service.ledger import service as ledger_service
+from consent_service.ledger import writer
 
 DEFAULTS = {
     "action": "custom", "necessary": True, "analytics": True, "marketing": False, "policy_version": "2026-11-01",
@@ -20,14 +20,13 @@ def add_records(app, *specs, site="entrack"):
     """Append one record per spec (a dict of fields, plus ``at`` for recorded_at); return their consent ids."""
     ids = []
     with app.app_context():
-        target = app.extensions["consent_sites"][site]
         for spec in specs:
             spec = dict(spec)
             at = spec.pop("at", None) or datetime.now(timezone.utc)
             fields = {**DEFAULTS, "consent_id": str(uuid.uuid4()), **spec}
             if fields["action"] in CHOICE_CATEGORIES and "analytics" not in spec:
                 fields["analytics"], fields["marketing"] = CHOICE_CATEGORIES[fields["action"]]
-            ledger_service.append(target, fields, now=at)
+            writer.append(site, fields, now=at)
             ids.append(fields["consent_id"])
         db.session.commit()
     return ids

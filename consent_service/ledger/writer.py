@@ -1,0 +1,207 @@
+"""The one writer of consent records, chain heads, idempotency keys and purge checkpoints.
+
+Every change to those tables is made here, in a writer's turn: appending decisions (in group-commit
+batches), scrubbing an erased consent's personal fields, and deleting a purged prefix of a chain.
+``tests/ledger/test_single_writer.py`` fails when any other module writes them.
+"""
+import contextlib
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from flask import current_app
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import RETRY_AFTER_SECONDS, ApiError
+from ..extensions import db
+from ..proof import chain
+from .group_commit import GroupCommit
+from .models import ChainHead, ConsentRecord, IdempotencyKey, PurgeCheckpoint
+
+UNAVAILABLE = "The consent store is briefly unavailable; retry shortly."
+PII_COLUMNS = {"ip_prefix": None, "user_agent": None, "page_url": None, "pii_salt": None}
+
+# Built once (constructing them cost more than running them), as Core statements run on the
+# session's connection: the ORM's execute machinery had doubled their cost.
+_HEADS = ChainHead.__table__
+_RECORDS = ConsentRecord.__table__
+_ADVANCE_HEAD = (
+    update(_HEADS).where(_HEADS.c.site == bindparam("head_site"))
+    .values(seq=_HEADS.c.seq + 1).returning(_HEADS.c.seq, _HEADS.c.head_hash)
+)
+_SET_HEAD_HASH = update(_HEADS).where(_HEADS.c.site == bindparam("head_site")).values(head_hash=bindparam("new_hash"))
+_INSERT_RECORD = insert(_RECORDS).returning(_RECORDS.c.id)
+
+
+def unavailable():
+    """The 503 a writer answers when it could not get its turn in time."""
+    return ApiError(503, UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _advance_head(site_key):
+    """Lock the site's chain head and move it one step; return ``(seq, previous_hash)``.
+
+    The UPDATE is the transaction's first write: it takes PostgreSQL's row lock or SQLite's write
+    lock (waiting for the busy timeout), so that writers queue here and the chain never forks.
+    """
+    row = db.session.connection().execute(_ADVANCE_HEAD, {"head_site": site_key}).first()
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(ChainHead).values(site=site_key, seq=0, head_hash=chain.GENESIS_HASH))
+        except IntegrityError:
+            pass  # another writer created it first
+        row = db.session.connection().execute(_ADVANCE_HEAD, {"head_site": site_key}).first()
+    return row.seq, row.head_hash
+
+
+def append(site_key, fields, now=None):
+    """Append one record to the site's chain in the open transaction and return it (not committed).
+
+    Writers to a site queue on its chain head from ``_advance_head`` to the commit, so everything
+    that does not need the previous record (salt, personal-data digest) is done before, and the
+    record is written with one plain INSERT rather than through the unit of work.
+    """
+    salt = secrets.token_hex(16)
+    record = ConsentRecord(site=site_key, pii_salt=salt, **fields)
+    record.pii_digest = chain.pii_digest(salt, record.ip_prefix, record.user_agent, record.page_url)
+    record.seq, record.prev_hash = _advance_head(site_key)
+    record.recorded_at = now or datetime.now(timezone.utc)
+    values = record.as_chain_dict()
+    record.record_hash = values["record_hash"] = chain.record_hash(values)
+    del values["id"]
+    connection = db.session.connection()
+    record.id = connection.execute(_INSERT_RECORD, values).scalar_one()
+    connection.execute(_SET_HEAD_HASH, {"head_site": site_key, "new_hash": record.record_hash})
+    return record
+
+
+def _scrub(site_key, consent_id):
+    """Blank the personal fields and their salt on every record of the consent (erasure). The chain
+    still verifies: those fields enter the record hash only through ``pii_digest``."""
+    db.session.execute(update(ConsentRecord)
+                       .where(ConsentRecord.site == site_key, ConsentRecord.consent_id == consent_id)
+                       .values(**PII_COLUMNS))
+
+
+@dataclass
+class Pending:
+    """One record waiting for its batch's commit; the leader fills in ``record`` and ``body``, or ``error``.
+
+    ``respond(record)`` makes the answer; ``key`` and ``digest`` remember it under an Idempotency-Key;
+    ``erase`` also scrubs the consent's earlier records in the same transaction.
+    """
+
+    site_key: str
+    fields: dict
+    respond: object
+    key: str | None = None
+    digest: str | None = None
+    erase: bool = False
+    record: ConsentRecord | None = None
+    body: dict | None = None
+    error: Exception | None = None
+
+
+_GROUP = GroupCommit()
+
+
+def submit(item):
+    """Store ``item``, committed with this process's concurrent records for its site; its answer."""
+    # End the validation reads: no connection idles in a transaction while its batch is written,
+    # and a connection the database dropped meanwhile is discarded by the pool, not rolled back here.
+    db.session.close()
+    try:
+        _GROUP.submit((id(current_app._get_current_object()), item.site_key), item, _write_batch)
+    except TimeoutError:
+        raise unavailable() from None
+    if item.error is not None:
+        raise item.error
+    if item.body is None:  # the leader was interrupted
+        raise unavailable()
+    return item.body
+
+
+def _write_batch(items):
+    """The leader's work: every item in one transaction; after a conflict (a repeated
+    Idempotency-Key), each item in its own, so that only the repeated one fails."""
+    try:
+        _commit(items)
+        return
+    except IntegrityError as error:
+        if len(items) == 1:
+            items[0].error = error
+            return
+    except Exception as error:  # re-raised in each item's own request
+        for item in items:
+            item.error = error
+        return
+    for item in items:
+        try:
+            _commit([item])
+        except Exception as error:
+            item.error = error
+
+
+def _commit(items):
+    """Append the items, remember their idempotency keys, commit once."""
+    with writer_turn():
+        try:
+            for item in items:
+                record = item.record = append(item.site_key, item.fields)
+                if item.erase:
+                    _scrub(item.site_key, record.consent_id)
+                item.body = item.respond(record)
+                if item.key:
+                    db.session.add(IdempotencyKey(
+                        key=item.key, request_digest=item.digest, record_id=record.id,
+                        response=json.dumps(item.body), created_at=record.recorded_at))
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()  # before the next writer's turn
+            for item in items:
+                item.body = None
+            raise
+
+
+def delete_prefix(site_key, last_seq, checkpoint):
+    """Delete the site's records up to ``last_seq`` (and their idempotency keys), keeping the signed
+    ``checkpoint`` (PurgeCheckpoint's columns) from which the rest verifies; commit."""
+    with writer_turn():
+        try:
+            db.session.add(PurgeCheckpoint(site=site_key, seq=last_seq, **checkpoint))
+            doomed = select(ConsentRecord.id).where(ConsentRecord.site == site_key, ConsentRecord.seq <= last_seq)
+            db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.record_id.in_(doomed)))
+            deleted = db.session.execute(delete(ConsentRecord).where(ConsentRecord.site == site_key,
+                                                                      ConsentRecord.seq <= last_seq)).rowcount
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    return deleted
+
+
+_SQLITE_WRITERS = threading.Lock()
+
+
+@contextlib.contextmanager
+def writer_turn():
+    """On SQLite, this process's writers take turns on a lock of their own.
+
+    SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps up to
+    100 ms between tries however soon the lock is free: under load that sleep, not the work, set
+    the pace. PostgreSQL's row lock wakes the next writer at once, so there is nothing to do.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {})
+    if not _SQLITE_WRITERS.acquire(timeout=float(options.get("timeout", 15))):
+        raise unavailable()
+    try:
+        yield
+    finally:
+        _SQLITE_WRITERS.release()

@@ -1,0 +1,36 @@
+"""Rate limits: the JSON answer to a breach, and logs that keep no client address.
+
+The limits themselves are set per view (``@limiter.limit``); storage is memory, or Redis when
+``RATELIMIT_STORAGE_URI`` is set. The consent-state check has no limiter at all: it is served by
+its own app (``state/app.py``) because every page view of a customer's site asks it.
+"""
+import logging
+
+from .errors import error_response
+
+
+class ClientAddressFilter(logging.Filter):
+    """Flask-Limiter logs each breach with its key, the client's full address: log the limit and
+    the endpoint only (the ledger itself keeps no more than a truncated address)."""
+
+    def filter(self, record):
+        if isinstance(record.msg, str) and record.msg.startswith("ratelimit ") and len(record.args or ()) == 3:
+            record.args = (record.args[0], "a client", record.args[2])
+        return True
+
+
+_limiter_log = logging.getLogger("flask-limiter")
+if not any(isinstance(f, ClientAddressFilter) for f in _limiter_log.filters):
+    _limiter_log.addFilter(ClientAddressFilter())
+
+
+def rate_limited(error):
+    """429 through the one error path, with Retry-After (Flask-Limiter refines it to the window)."""
+    response = error_response(429, "Too many requests from this address; retry later.")
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+def init_app(app):
+    """Answer a breach with the one JSON error path."""
+    app.register_error_handler(429, rate_limited)

@@ -1,0 +1,27 @@
+"""The consent-state check's query, ``site`` and ``token``: one set of rules for the quick path, the
+views and the API document."""
+from urllib.parse import parse_qsl
+
+from ..errors import ApiError
+
+LIMITS = {"site": 40, "token": 1024}
+
+
+def read_query(query_string):
+    """``site`` and ``token`` from a raw query string, each only when not empty.
+
+    Other parameters (a cache-buster, ``utm_source``) are ignored, so that they never block a tag; a
+    name given twice counts once, the first; an empty ``token=`` is no token (``missing``). A value
+    longer than its limit is a 422 naming it. ``query_string`` is the WSGI text (bytes as Latin-1).
+    """
+    if not query_string.isascii():
+        query_string = query_string.encode("latin-1").decode("utf-8", "replace")
+    found = {}
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        if name in LIMITS and name not in found:
+            found[name] = value
+    too_long = {name: [f"Longer than {LIMITS[name]} characters."]
+                for name, value in found.items() if len(value) > LIMITS[name]}
+    if too_long:
+        raise ApiError(422, "The query is not valid.", too_long)
+    return {name: value for name, value in found.items() if value}
