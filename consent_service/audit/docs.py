@@ -62,6 +62,12 @@ PATHS = {
         "responses": {"200": {"description": "The key.", "content": {"application/json": {"schema": "PublicKey"}}},
                       "503": _error("The service has no signing key configured.")},
     }},
+    "/audit/verify.pyz": {"get": {
+        "summary": "The offline verifier, one file that python3 runs: python3 verify.pyz consents.csv",
+        "operationId": "getAuditVerifier", "security": [{}],
+        "responses": {"200": {"description": "A zipapp of the service's checking code (standard library only).",
+                              "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}},
+    }},
     "/audit/stats.csv": {"get": {
         "summary": "Daily shares of accept all, reject all, custom and of each category granted (CSV)",
         "operationId": "getAuditStatsCsv", "security": AUTH, "parameters": RANGE,

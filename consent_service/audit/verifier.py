@@ -1,32 +1,48 @@
-"""The auditor's offline verifier as one file, ``verify.pyz``: the ``consent_service/proof`` package
-zipped with the standard library's ``zipapp``, from the very sources the service runs (no second copy).
+"""The auditor's offline verifier as one file, ``verify.pyz``: the modules of ``consent_service/proof``
+in a zip that Python runs (a zipapp), made from the very sources the service runs (no second copy).
 
 A plain ``python3 verify.pyz consents.csv`` runs it with nothing installed: the package imports only
 the standard library and itself (``cryptography`` only to check a signed head). Inside the zip the
 package is called ``proof``; the zip's ``__main__.py`` calls ``proof.cli.run``.
+
+The zip is the same bytes for the same sources, wherever and whenever it is made: its entries are in
+order, with a fixed time. So the SHA-256 that ``flask consent verifier`` prints is the one of the file
+that /audit/verify.pyz serves, from every worker.
 """
 import functools
 import hashlib
 import io
 import zipapp
+import zipfile
 from pathlib import Path
 
 FILE_NAME = "verify.pyz"
-SOURCES = Path(__file__).resolve().parent.parent  # consent_service/, of which only proof/*.py goes in
+PACKAGE = Path(__file__).resolve().parent.parent / "proof"
+MAIN = b'"""verify.pyz: check a consent-proof CSV file offline (python3 verify.pyz --help)."""\n' \
+       b"import proof.cli\n\nproof.cli.run()\n"
+ENTRY_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say
 
 
-def _in_zip(name):
-    """True for ``proof/`` and its modules (no caches, nothing else of the service)."""
-    return name.parts[0] == "proof" and (len(name.parts) == 1 or (len(name.parts) == 2 and name.suffix == ".py"))
+def _add(archive, name, data):
+    entry = zipfile.ZipInfo(name, date_time=ENTRY_TIME)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    archive.writestr(entry, data)
 
 
 @functools.cache
 def zipapp_bytes():
-    """The bytes of verify.pyz, built once per process: a zip with a ``#!/usr/bin/env python3`` line."""
-    buffer = io.BytesIO()
-    zipapp.create_archive(SOURCES, buffer, interpreter="/usr/bin/env python3", main="proof.cli:run",
-                          filter=_in_zip, compressed=True)
-    return buffer.getvalue()
+    """The bytes of verify.pyz, made once per process: a ``#!/usr/bin/env python3`` line, then a zip
+    of ``proof/*.py`` and ``__main__.py``."""
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
+        for module in sorted(PACKAGE.glob("*.py")):
+            _add(archive, f"proof/{module.name}", module.read_bytes())
+        _add(archive, "__main__.py", MAIN)
+    content.seek(0)
+    runnable = io.BytesIO()
+    zipapp.create_archive(content, runnable, interpreter="/usr/bin/env python3")
+    return runnable.getvalue()
 
 
 @functools.cache

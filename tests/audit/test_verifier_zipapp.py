@@ -118,6 +118,13 @@ def test_the_zip_holds_the_package_and_nothing_else():
     assert all(name == "__main__.py" or name.startswith("proof/") and not name.endswith(".pyc") for name in names)
 
 
+def test_the_same_sources_make_the_same_bytes_in_another_process():
+    """So that the SHA-256 the command prints is that of the file every worker serves."""
+    code = "from consent_service.audit import verifier; print(verifier.zipapp_sha256())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == verifier.zipapp_sha256()
+
+
 def test_the_audit_area_serves_it_to_anyone(client):
     response = client.get("/audit/verify.pyz")
     assert response.status_code == 200 and response.mimetype == "application/zip"
