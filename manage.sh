@@ -4,7 +4,8 @@
 #   ./manage.sh test [ARGS]    run the whole test suite (on PostgreSQL when DATABASE_URL is set); ARGS go to pytest
 #   ./manage.sh flask ARGS     a command of the service, e.g. ./manage.sh flask auditor create NAME
 #   ./manage.sh bench [ARGS]   the benchmarks (bench/run_all.sh; ARGS e.g. --quick)
-# `run` and `flask` install only requirements.txt into .venv/; `test` and `bench` add requirements-dev.txt.
+# `run` and `flask` install only requirements.txt into .venv/ (`flask scan` adds requirements-scan.txt);
+# `test` and `bench` add requirements-dev.txt, which includes both.
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=${VENV:-.venv}
@@ -26,16 +27,18 @@ install_requirements() {
   fi
 }
 
-# ensure_python run|dev: the venv with the service's requirements, and for dev the test and benchmark tools.
+# ensure_python run|scan|dev: the venv with the service's requirements; for scan the cookie scanner's browser
+# driver too (requirements-scan.txt); for dev everything tests and benchmarks need (it includes both).
 ensure_python() {
   if [ ! -x "$VENV/bin/python" ]; then
     python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
     python3 -m venv "$VENV"
   fi
   install_requirements .requirements-run.sha256 requirements.txt
-  if [ "$1" = dev ]; then
-    install_requirements .requirements-dev.sha256 requirements.txt requirements-dev.txt
-  fi
+  case "$1" in
+    scan) install_requirements .requirements-scan.sha256 requirements.txt requirements-scan.txt ;;
+    dev) install_requirements .requirements-dev.sha256 requirements.txt requirements-scan.txt requirements-dev.txt ;;
+  esac
 }
 
 ensure_chromium() {
@@ -67,7 +70,12 @@ case "${1:-}" in
     ;;
   flask)
     shift
-    ensure_python run
+    if [ "${1:-}" = scan ]; then  # the cookie scanner drives Chromium with Playwright
+      ensure_python scan
+      ensure_chromium
+    else
+      ensure_python run
+    fi
     ensure_secret_key "command (no command signs consent tokens)"
     # Never a random AUDIT_SIGNING_KEY here: 'consent purge' signs with, and 'auditor signing-key' prints, the key
     # that auditors check the service's signatures with, so it must be the running service's own.

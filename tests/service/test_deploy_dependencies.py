@@ -1,10 +1,14 @@
 """Dependencies: run-time and test-time apart, every one pinned to one version and installed at it.
 
-requirements.txt is what the service needs (``./manage.sh run`` installs only it); requirements-dev.txt adds
-what tests and benchmarks need (``./manage.sh test``).
+requirements.txt is what the service needs (``./manage.sh run`` installs only it). requirements-dev.txt adds
+what tests and benchmarks need (``./manage.sh test``) and includes the optional extras files (e.g.
+requirements-scan.txt, the cookie scanner's browser), which an area may import only where the service can
+start without them.
 """
 import ast
+import json
 import re
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -14,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "requirements.txt"
 DEV = ROOT / "requirements-dev.txt"
+SERVICE_CODE = (ROOT / "consent_service", ROOT / "wsgi.py", ROOT / "migrations")
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[a-z0-9,_-]+\])?==(?P<version>[0-9][0-9A-Za-z.+-]*)$")
 # Runtime requirements that no module imports by name, and why the service still needs each.
 NOT_IMPORTED = {
@@ -23,6 +28,7 @@ NOT_IMPORTED = {
     "ply": "calmjs.parse's parser; pinned to the version its parse tables were built for",
     "gunicorn": "the WSGI server ./manage.sh run starts",
 }
+TEST_TOOLS = ["pytest", "pytest-playwright", "hypothesis", "schemathesis", "pip-audit", "py-spy", "pyinstrument"]
 
 
 def normalise(name):
@@ -36,13 +42,32 @@ def lines(path):
     return [line for line in stripped if line]
 
 
+def includes(path):
+    """The files ``path`` names with ``-r``."""
+    return [path.parent / line[3:].strip() for line in lines(path) if line.startswith("-r ")]
+
+
+def files():
+    """requirements-dev.txt and every file it includes, each once."""
+    found, todo = [], [DEV]
+    while todo:
+        path = todo.pop(0)
+        if path not in found:
+            found.append(path)
+            todo.extend(includes(path))
+    return found
+
+
 def pins(path):
     """The pinned requirement lines of ``path``, without its ``-r`` includes."""
     return [line for line in lines(path) if not line.startswith("-r ")]
 
 
-def names(path):
-    return {normalise(PIN.match(line)["name"]) for line in pins(path)}
+def names(*paths):
+    return {normalise(PIN.match(line)["name"]) for path in paths for line in pins(path)}
+
+
+EXTRAS = [path for path in files() if path not in (RUNTIME, DEV)]
 
 
 def imported_distributions(*roots):
@@ -65,7 +90,7 @@ def imported_distributions(*roots):
     return found
 
 
-@pytest.mark.parametrize("line", pins(RUNTIME) + pins(DEV))
+@pytest.mark.parametrize("line", [line for path in files() for line in pins(path)])
 def test_requirement_is_pinned_and_installed(line):
     match = PIN.match(line)
     assert match, f"{line!r} is not pinned with =="
@@ -73,28 +98,54 @@ def test_requirement_is_pinned_and_installed(line):
     assert metadata.version(name) == match["version"], f"{name} installed at another version"
 
 
-def test_no_requirement_twice():
-    listed = [normalise(PIN.match(line)["name"]) for line in pins(RUNTIME) + pins(DEV)]
-    assert len(listed) == len(set(listed))
+def test_each_package_is_pinned_in_one_place():
+    listed = [normalise(PIN.match(line)["name"]) for path in files() for line in pins(path)]
+    assert sorted(name for name in set(listed) if listed.count(name) > 1) == []
 
 
 def test_dev_requirements_include_the_runtime_ones():
-    assert [line for line in lines(DEV) if line.startswith("-r ")] == ["-r requirements.txt"]
+    assert RUNTIME in includes(DEV)
+    assert includes(RUNTIME) == []
     assert [line for line in lines(RUNTIME) if line.startswith("-")] == []
 
 
-def test_everything_the_service_imports_is_a_runtime_requirement():
-    service = imported_distributions(ROOT / "consent_service", ROOT / "wsgi.py", ROOT / "migrations")
-    assert service - names(RUNTIME) == set()
+def test_everything_the_service_imports_is_a_requirement():
+    assert imported_distributions(*SERVICE_CODE) - names(RUNTIME, *EXTRAS) == set()
 
 
 def test_every_runtime_requirement_is_used_by_the_service():
-    service = imported_distributions(ROOT / "consent_service", ROOT / "wsgi.py", ROOT / "migrations")
-    assert names(RUNTIME) - service - set(NOT_IMPORTED) == set()
+    assert names(RUNTIME) - imported_distributions(*SERVICE_CODE) - set(NOT_IMPORTED) == set()
     assert set(NOT_IMPORTED) <= names(RUNTIME)
 
 
-@pytest.mark.parametrize("tool", ["pytest", "playwright", "hypothesis", "schemathesis", "pip-audit", "py-spy"])
+@pytest.mark.parametrize("tool", TEST_TOOLS)
 def test_test_and_benchmark_tools_stay_out_of_the_runtime(tool):
-    assert tool not in names(RUNTIME)
+    assert tool not in names(RUNTIME, *EXTRAS)
     assert tool in names(DEV)
+
+
+SERVE_WITHOUT = """
+import importlib.abc, json, sys
+blocked = set(json.loads(sys.argv[1]))
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in blocked:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Absent())
+from consent_service import create_app
+app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+client = app.test_client()
+print(json.dumps([client.get(path).status_code for path in ("/", "/banner.js", "/api/v1/openapi.json")]))
+"""
+
+
+def test_the_service_starts_and_serves_with_the_runtime_requirements_alone():
+    """Every module that only the dev and extras files install is made absent; the app still starts."""
+    owners = metadata.packages_distributions()
+    others = names(*(path for path in files() if path != RUNTIME)) - names(RUNTIME)
+    blocked = sorted(top for top, dists in owners.items() if {normalise(dist) for dist in dists} <= others)
+    assert "playwright" in blocked and "pytest" in blocked
+    result = subprocess.run([sys.executable, "-c", SERVE_WITHOUT, json.dumps(blocked)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [200, 200, 200]
