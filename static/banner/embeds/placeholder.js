@@ -13,13 +13,17 @@
 
   /**
    * The rule that gives the placeholder the box `element` has now: its size, display, margins, float and
-   * position, so that swapping one for the other moves nothing else on the page.
+   * position, so that swapping one for the other moves nothing else on the page. An image without a source
+   * is drawn as its alt text: it gets the size its width and height give it once loaded (scaled down alike).
    */
   function boxRule(element) {
     var box = element.getBoundingClientRect();
     var style = getComputedStyle(element);
-    var rule = ":host{width:" + (box.width || +element.getAttribute("width") || 300) + "px;height:" +
-      (box.height || +element.getAttribute("height") || 150) + "px";
+    var width = +element.getAttribute("width");
+    var height = +element.getAttribute("height");
+    var image = element.tagName === "IMG" && width && height;
+    var rule = ":host{width:" + (image ? width : box.width || width || 300) + "px;" + (image
+      ? "aspect-ratio:" + width + "/" + height : "height:" + (box.height || height || 150) + "px");
     ["display", "position", "top", "left", "float", "margin", "vertical-align"].forEach(function (name) {
       var value = style.getPropertyValue(name);
       rule += ";" + name + ":" + (name === "display" && /^(inline|none)$/.test(value) ? "inline-block" : value);
@@ -48,12 +52,13 @@
   }
 
   /**
-   * The placeholder of `item`, as big as its element is now: who the provider is, what loading means,
-   * its privacy policy, "load this one" and "allow the whole category".
+   * The placeholder of `item`, as big as its element is now: its title (or alt), who the provider is, what
+   * loading means, its privacy policy, "load this one" and "allow the whole category".
    */
   function placeholder(item) {
     var t = TEXTS[api.get().language] || TEXTS.en;
     var provider = item.provider;
+    var title = item.element.title || item.element.alt;
     var label = api.label(item.category);
     var host = document.createElement("consent-placeholder");
     host.setAttribute("data-consent-category", item.category);
@@ -62,8 +67,8 @@
     var box = el("div", "box", null, root);
     box.setAttribute("role", "group");
     box.setAttribute("aria-labelledby", "title");
-    el("strong", "title", item.element.title || fill(t.from, provider.name), box).id = "title";
-    el("p", "text", (item.element.title ? fill(t.from, provider.name) + ". " : "") + fill(t.about, provider.name), box);
+    el("strong", "title", title || fill(t.from, provider.name), box).id = "title";
+    el("p", "text", (title ? fill(t.from, provider.name) + ". " : "") + fill(t.about, provider.name), box);
     if (provider.privacy) {
       var link = el("a", "link", fill(t.privacy, provider.name), el("p", "", null, box));
       link.href = provider.privacy;
