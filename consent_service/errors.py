@@ -17,17 +17,20 @@ RETRY_AFTER_SECONDS = 5
 class ApiError(Exception):
     """An error the client can act on; raised by services, rendered by ``error_response``."""
 
-    def __init__(self, status, message, messages=None, headers=None):
+    def __init__(self, status, message, messages=None, headers=None, reason=None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.messages = messages
         self.headers = headers or {}
+        self.reason = reason
 
 
-def error_response(status, message, messages=None, headers=None):
-    """The JSON body and status of an error."""
+def error_response(status, message, messages=None, headers=None, reason=None):
+    """The JSON body and status of an error; ``reason`` is a code a program can act on."""
     body = {"error": message}
+    if reason:
+        body["reason"] = reason
     if messages:
         body["messages"] = messages
     response = jsonify(body)
@@ -41,7 +44,7 @@ def _wants_json():
 
 
 def api_error(error):
-    return error_response(error.status, error.message, error.messages, error.headers)
+    return error_response(error.status, error.message, error.messages, error.headers, error.reason)
 
 
 def validation_error(error):

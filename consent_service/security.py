@@ -9,10 +9,15 @@ get a policy that allows nothing at all, because nothing should ever render them
 Cross-Origin-Resource-Policy is added here; the banner's view sets ``cross-origin`` itself), and a
 script's own CSP header does not apply to the page that embeds it.
 """
+import logging
 import secrets
 
 from flask import current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
+
+from .errors import ApiError
+
+log = logging.getLogger(__name__)
 
 PAGE_POLICY = (
     "default-src 'self'",
@@ -47,6 +52,23 @@ def cors_options(sites):
     """Flask-CORS settings: ``/api/v1/*`` answers browsers on the sites' own origins only."""
     origins = sorted({origin for site in sites.values() for origin in site.origins})
     return {"resources": {r"/api/v1/*": {"origins": origins}}, **CORS_HEADERS}
+
+
+class OriginNotAllowed(ApiError):
+    """A page on an origin that the site does not list posted a decision: 403 ``origin_not_allowed``.
+
+    Only this answer carries CORS headers for that origin (no credentials), so that the banner reads
+    why and stops retrying instead of seeing a network error; the operator gets a warning in the log.
+    """
+
+    reason_code = "origin_not_allowed"
+
+    def __init__(self, origin, site_key):
+        super().__init__(
+            403, f"Origin {origin} may not record consent for site {site_key!r}: it is not among the site's origins.",
+            headers={"Access-Control-Allow-Origin": origin, "Vary": "Origin"}, reason=self.reason_code,
+        )
+        log.warning("consent refused: origin %r is not among the origins of site %r", origin, site_key)
 
 
 def csp_nonce():

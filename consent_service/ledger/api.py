@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify, request
 from ..errors import ApiError
 from ..extensions import limiter
 from ..request_data import idempotency_key, json_body
+from ..security import OriginNotAllowed
 from . import service
 from .schemas import consent_in
 
@@ -15,7 +16,7 @@ def check_origin(site):
     origin = request.headers.get("Origin")
     if origin is None or origin == request.host_url.rstrip("/") or origin in site.origins:
         return
-    raise ApiError(403, f"Origin {origin} may not record consent for site {site.key!r}.")
+    raise OriginNotAllowed(origin, site.key)
 
 
 @bp.post("/consents")
