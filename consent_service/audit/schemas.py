@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..ledger.schemas import ACTIONS
+from ..text_fields import Text
 
 RECORD_ACTIONS = (*ACTIONS, "erase")
 
@@ -33,7 +34,7 @@ class Moment(fields.Field):
 class RangeQuerySchema(Schema):
     """A site and a time range (``from`` inclusive; ``to`` inclusive, a date meaning its whole day)."""
 
-    site = fields.String(validate=validate.Length(1, 40))
+    site = Text(validate=validate.Length(1, 40))
     from_ = Moment(data_key="from")
     to = Moment()
 
@@ -55,11 +56,11 @@ class ExportQuerySchema(RangeQuerySchema):
     """The filter of a consent-proof CSV export."""
 
     consent_id = fields.UUID()
-    action = fields.String(validate=validate.OneOf(RECORD_ACTIONS))
+    action = Text(validate=validate.OneOf(RECORD_ACTIONS))
 
 
 class ChainHeadQuerySchema(Schema):
-    site = fields.String(required=True, validate=validate.Length(1, 40))
+    site = Text(required=True, validate=validate.Length(1, 40))
     seq = fields.Integer(strict=False, validate=validate.Range(min=0),
                          metadata={"description": "Sign the hash at this seq (default: the current head)."})
 

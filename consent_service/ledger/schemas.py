@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..sites import LANGUAGES
 from ..state.query import LIMITS as STATE_LIMITS
 from ..state.schemas import CategoriesOutSchema
+from ..text_fields import Text, Url
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
 
@@ -29,21 +30,21 @@ class CategoriesInSchema(Schema):
 class ConsentInSchema(Schema):
     """A visitor's decision, as the banner posts it."""
 
-    site = fields.String(required=True, validate=validate.Length(1, 40), metadata={"example": "entrack"})
+    site = Text(required=True, validate=validate.Length(1, 40), metadata={"example": "entrack"})
     categories = fields.Nested(CategoriesInSchema, required=True)
-    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    policy_version = fields.String(required=True, validate=validate.Length(1, 64),
-                                   metadata={"description": "The policy version the visitor saw."})
-    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
-    page_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                          validate=validate.Length(max=2048),
-                          metadata={"description": "Stored without query string and fragment."})
+    action = Text(required=True, validate=validate.OneOf(ACTIONS))
+    policy_version = Text(required=True, validate=validate.Length(1, 64),
+                          metadata={"description": "The policy version the visitor saw."})
+    language = Text(required=True, validate=validate.OneOf(LANGUAGES))
+    page_url = Url(required=True, schemes={"http", "https"}, require_tld=False,
+                   validate=validate.Length(max=2048),
+                   metadata={"description": "Stored without query string and fragment."})
     consent_id = fields.UUID(metadata={"description": "A returning visitor's id: the new record joins its "
                                                       "history. Needs that consent's token in `token`."})
-    token = fields.String(validate=validate.Length(1, STATE_LIMITS["token"]),
-                          metadata={"description": "The token given for `consent_id`: proof that the caller "
-                                                   "holds that consent (the banner keeps it in its cookie)."})
-    idempotency_key = fields.String(
+    token = Text(validate=validate.Length(1, STATE_LIMITS["token"]),
+                 metadata={"description": "The token given for `consent_id`: proof that the caller "
+                                          "holds that consent (the banner keeps it in its cookie)."})
+    idempotency_key = Text(
         validate=validate.Regexp(r"^[\x21-\x7e]{1,128}$"),
         metadata={"description": "Same as the Idempotency-Key header, for navigator.sendBeacon, which cannot set headers."},
     )

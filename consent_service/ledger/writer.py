@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..database_errors import is_unavailable
 from ..errors import RETRY_AFTER_SECONDS, ApiError
 from ..extensions import db
 from ..proof import chain
@@ -126,24 +127,28 @@ def submit(item):
 
 
 def _write_batch(items):
-    """The leader's work: every item in one transaction; after a conflict (a repeated
-    Idempotency-Key), each item in its own, so that only the repeated one fails."""
+    """The leader's work: every item in one transaction. After any error of one item's own (a
+    repeated Idempotency-Key, a value the database refuses, a failing statement), each item in a
+    transaction of its own, so that only the one at fault fails; while the database is away, every
+    item fails at once with the 503 (errors are re-raised in each item's own request)."""
     try:
         _commit(items)
         return
-    except IntegrityError as error:
-        if len(items) == 1:
-            items[0].error = error
+    except Exception as error:
+        if len(items) == 1 or is_unavailable(error):
+            for item in items:
+                item.error = error
             return
-    except Exception as error:  # re-raised in each item's own request
-        for item in items:
-            item.error = error
-        return
+    away = None
     for item in items:
+        if away is not None:
+            item.error = away
+            continue
         try:
             _commit([item])
         except Exception as error:
             item.error = error
+            away = error if is_unavailable(error) else None
 
 
 def _commit(items):

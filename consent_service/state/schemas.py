@@ -1,6 +1,7 @@
 """Request and response bodies of the consent-state check."""
 from marshmallow import Schema, fields, validate
 
+from ..text_fields import Text
 from .query import LIMITS
 from .tokens import REASONS
 
@@ -37,8 +38,8 @@ class ConsentStateQuerySchema(Schema):
 class VerifyInSchema(Schema):
     """A server-side tag manager's question."""
 
-    token = fields.String(required=True, validate=validate.Length(max=LIMITS["token"]))
-    site = fields.String(validate=validate.Length(1, LIMITS["site"]))
+    token = Text(required=True, validate=validate.Length(max=LIMITS["token"]))
+    site = Text(validate=validate.Length(1, LIMITS["site"]))
 
 
 verify_in = VerifyInSchema()
