@@ -9,15 +9,12 @@ from sqlalchemy import func, select
 from consent_service.extensions import db
 from consent_service.ledger.models import ConsentRecord
 
+from tests.support.records import records as stored
+
 
 def count_records(app):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(ConsentRecord))
-
-
-def stored(app):
-    with app.app_context():
-        return db.session.scalars(select(ConsentRecord).order_by(ConsentRecord.seq)).all()
 
 
 def test_decision_is_stored_and_answered(client, app, consent_body):

@@ -8,10 +8,8 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 
-from consent_service.extensions import db
-from consent_service.ledger.models import ConsentRecord
+from tests.support.records import records as stored
 
 URL = "/api/v1/consents"
 
@@ -19,11 +17,6 @@ URL = "/api/v1/consents"
 @pytest.fixture
 def app_config():
     return {"RATELIMIT_CONSENT": "100000 per minute"}
-
-
-def stored(app):
-    with app.app_context():
-        return db.session.scalars(select(ConsentRecord).order_by(ConsentRecord.seq)).all()
 
 
 def raw_post(client, data, content_type="application/json", path=URL, **kwargs):

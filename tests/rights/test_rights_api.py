@@ -15,6 +15,7 @@ from consent_service.ledger.models import ConsentRecord
 from consent_service.ledger.verification import check_stored_chain
 
 from tests.support import rights as rights_support
+from tests.support.records import records
 from tests.support.rights import app_config  # noqa: F401  (two sites)
 
 PII = ("ip_prefix", "user_agent", "page_url")
@@ -39,14 +40,6 @@ def stranger(client, consent_body):
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-def records(app, consent_id=None):
-    with app.app_context():
-        statement = select(ConsentRecord).order_by(ConsentRecord.site, ConsentRecord.seq)
-        if consent_id:
-            statement = statement.where(ConsentRecord.consent_id == consent_id)
-        return db.session.scalars(statement).all()
 
 
 def test_owner_sees_full_history(client, visitor):

@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from consent_service.extensions import db
 from consent_service.state import tokens
@@ -16,6 +16,7 @@ from consent_service.ledger.models import ConsentRecord
 from consent_service.ledger.verification import check_stored_chain
 
 from tests.support import rights as rights_support
+from tests.support.records import records
 from tests.support.rights import app_config  # noqa: F401  (two sites)
 
 PAGE = "/my-consent?site=entrack&lang=en"
@@ -45,12 +46,6 @@ def csrf(client, url=PAGE):
 
 def post(client, path, token, **fields):
     return client.post(f"{path}?site=entrack&lang=en", data={"csrf_token": csrf(client), "token": token, **fields})
-
-
-def records(app, consent_id):
-    with app.app_context():
-        return db.session.scalars(select(ConsentRecord).where(ConsentRecord.consent_id == consent_id)
-                                  .order_by(ConsentRecord.seq)).all()
 
 
 def set_cookie_headers(response, name="consent_entrack"):
