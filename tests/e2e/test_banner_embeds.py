@@ -61,7 +61,7 @@ def test_nothing_reaches_the_provider_before_consent(page, live_server, host, th
     assert box(page.locator("consent-placeholder").first) == (564, 319), "the iframe's box, its borders included"
     assert box(page.locator("consent-placeholder").last) == (400, 300)
     expect(banner(page)).to_be_visible()
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle")
     assert provider_requests(requests, third_party) == [] and third_party.requests == []
     service = sorted(url.split("?")[0].rsplit("/", 1)[1] for url in requests if url.startswith(live_server))
     assert service == ["banner-embeds.js", "banner.js"]
@@ -104,9 +104,8 @@ def test_grant_from_the_banner_and_withdrawal_put_placeholders_back(page, live_s
     expect(page.locator("consent-placeholder")).to_have_count(2)
     assert page.locator("iframe, img").count() == 0
     loaded = len(provider_requests(requests, third_party))
-    page.wait_for_timeout(300)
-    assert len(provider_requests(requests, third_party)) == loaded
-    assert [r.action for r in wait_for_records(app, 2)] == ["accept_all", "withdraw"]
+    assert [r.action for r in wait_for_records(app, 2, page=page)] == ["accept_all", "withdraw"]
+    assert len(provider_requests(requests, third_party)) == loaded  # nothing more while the withdrawal was stored
     assert page.evaluate(SETTLED_SHIFTS) == 0
 
 
