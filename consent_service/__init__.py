@@ -41,6 +41,7 @@ def create_app(test_config=None):
 
     from . import audit, banner, cli, database_errors, errors, openapi, rate_limits, rights, scanner, security
     from .ledger import api as ledger_api
+    from .ledger import revocations
     from .state import app as state_app
 
     cors.init_app(app, **security.cors_options(configured_sites(app)))
@@ -50,6 +51,7 @@ def create_app(test_config=None):
     rate_limits.init_app(app)
     security.init_app(app)
     app.register_blueprint(ledger_api.bp)
+    revocations.init_app(app)
     app.register_blueprint(openapi.bp)
     cli.register(app)
     banner.init_app(app)

@@ -35,6 +35,8 @@ class Config:
     # Per client address, on POST /api/v1/consents and on auditor sign-in.
     RATELIMIT_CONSENT = "120 per minute"
     RATELIMIT_SIGN_IN = "10 per minute"
+    # How often each process reads the consents superseded on other processes and instances (0: never).
+    REVOCATION_POLL_SECONDS = 1.0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

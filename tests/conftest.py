@@ -13,7 +13,8 @@ TEST_SECRET = "t" * 64
 
 
 def _config(uri, **overrides):
-    return {"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": uri, **overrides}
+    return {"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": uri, "REVOCATION_POLL_SECONDS": 0,
+            **overrides}
 
 
 @pytest.fixture(scope="session")

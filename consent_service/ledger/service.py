@@ -110,7 +110,8 @@ def record_decision(data, client, idempotency_key=None):
         "ip_prefix": truncate_ip(client.get("ip")),
         "user_agent": clean_user_agent(client.get("user_agent")),
     }
-    item = writer.Pending(site.key, fields, lambda record: response_body(site, record), key, digest)
+    item = writer.Pending(site.key, fields, lambda record: response_body(site, record), key, digest,
+                          supersedes=bool(data.get("consent_id")))
     try:
         return writer.submit(item), False
     except IntegrityError:
@@ -128,7 +129,7 @@ def erase(site, consent_id, language):
         "marketing": False, "policy_version": site.policy_version, "language": language, "gpc": False,
         "page_url": None, "ip_prefix": None, "user_agent": None,
     }
-    item = writer.Pending(site.key, fields, lambda record: {}, erase=True)
+    item = writer.Pending(site.key, fields, lambda record: {}, erase=True, supersedes=True)
     writer.submit(item)
     return item.record
 

@@ -19,6 +19,7 @@ from ..database_errors import is_unavailable
 from ..errors import RETRY_AFTER_SECONDS, ApiError
 from ..extensions import db
 from ..proof import chain
+from . import revocations
 from .group_commit import GroupCommit
 from .models import ChainHead, ConsentRecord, IdempotencyKey, PurgeCheckpoint
 
@@ -93,7 +94,8 @@ class Pending:
     """One record waiting for its batch's commit; the leader fills in ``record`` and ``body``, or ``error``.
 
     ``respond(record)`` makes the answer; ``key`` and ``digest`` remember it under an Idempotency-Key;
-    ``erase`` also scrubs the consent's earlier records in the same transaction.
+    ``erase`` also scrubs the consent's earlier records in the same transaction; ``supersedes`` says
+    that the consent has earlier records, whose tokens stop counting once this one is committed.
     """
 
     site_key: str
@@ -102,6 +104,7 @@ class Pending:
     key: str | None = None
     digest: str | None = None
     erase: bool = False
+    supersedes: bool = False
     record: ConsentRecord | None = None
     body: dict | None = None
     error: Exception | None = None
@@ -170,6 +173,7 @@ def _commit(items):
             for item in items:
                 item.body = None
             raise
+    revocations.learn_committed([item.record for item in items if item.supersedes])
 
 
 def delete_prefix(site_key, last_seq, checkpoint):

@@ -3,6 +3,7 @@ from flask import current_app
 
 from ..sites import configured_sites
 from . import tokens
+from .revocations import revocations_of
 
 REFUSED = {"necessary": True, "analytics": False, "marketing": False}
 
@@ -16,11 +17,20 @@ def refused(reason, expected_site=None):
 
 
 def consent_state(token, expected_site=None, app=current_app):
-    """What a tag manager may load for ``token``: fails closed, never touches the database."""
+    """What a tag manager may load for ``token``: fails closed, never touches the database.
+
+    A token whose consent was changed since (a later record stored, here or on another instance)
+    answers why: ``superseded``, ``withdrawn`` or ``erased`` (``revocations.py``).
+    """
     try:
         state = tokens.read(token, configured_sites(app), expected_site, app)
     except tokens.InvalidToken as error:
         return refused(error.reason, expected_site)
+    revoked = revocations_of(app)
+    revoked.ensure_running()
+    reason = revoked.reason(state["site"], state["consent_id"], state.pop("seq"))
+    if reason is not None:
+        return refused(reason, expected_site)
     return {"valid": True, **state}
 
 

@@ -8,7 +8,8 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 
 SALT = "consent-state.v1"
 # Why a token proves no current consent (the consent-state answer's ``reason``).
-REASONS = ("missing", "invalid_signature", "expired", "unknown_site", "other_site", "outdated_policy")
+REASONS = ("missing", "invalid_signature", "expired", "unknown_site", "other_site", "outdated_policy",
+           "superseded", "withdrawn", "erased")
 
 
 class InvalidToken(Exception):
@@ -70,6 +71,7 @@ def issue(record):
         "a": int(record.analytics),
         "m": int(record.marketing),
         "v": record.policy_version,
+        "r": record.seq,
     }
     return _serializer().dumps(payload)
 
@@ -78,7 +80,8 @@ def read(token, sites, expected_site=None, app=current_app):
     """The verified state carried by ``token``; raise InvalidToken with a reason otherwise.
 
     Checks, in order: the signature, the longest lifetime of any site, the site (known, and the one
-    expected), the site's own consent lifetime and its current policy version.
+    expected), the site's own consent lifetime and its current policy version. ``seq`` is the record
+    the token was issued for (None for tokens issued before it was signed in).
     """
     if not token:
         raise InvalidToken("missing")
@@ -102,6 +105,7 @@ def read(token, sites, expected_site=None, app=current_app):
     if payload["v"] != site.policy_version:
         raise InvalidToken("outdated_policy", payload)
     return {
+        "seq": payload.get("r"),
         "site": site.key,
         "consent_id": payload["i"],
         "categories": {"necessary": True, "analytics": bool(payload["a"]), "marketing": bool(payload["m"])},

@@ -52,7 +52,7 @@ def test_a_token_of_another_site_proves_nothing(app, client, consent_body, victi
     from consent_service.state import tokens
 
     with app.test_request_context():
-        forged = tokens.issue(type("R", (), {"site": "other", "consent_id": victim["consent_id"], "analytics": True,
+        forged = tokens.issue(type("R", (), {"site": "other", "seq": 1, "consent_id": victim["consent_id"], "analytics": True,
                                              "marketing": True, "policy_version": "x"})())
     answer = client.post("/api/v1/consents", json=change(victim, consent_body, token=forged))
     assert answer.status_code == 403

@@ -20,7 +20,7 @@ def context(app):
 
 
 def record(consent_id, analytics, marketing, policy=POLICY, site="entrack"):
-    return SimpleNamespace(site=site, consent_id=consent_id, analytics=analytics, marketing=marketing,
+    return SimpleNamespace(site=site, seq=1, consent_id=consent_id, analytics=analytics, marketing=marketing,
                            policy_version=policy)
 
 

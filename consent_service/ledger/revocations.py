@@ -1,0 +1,96 @@
+"""Feeding the consent-state check's table of superseded consents (``state/revocations.py``).
+
+This process's writer tells the table at once after each commit (``learn_committed``). What other
+processes and instances stored is read by the table's refresher, in the background, every
+``REVOCATION_POLL_SECONDS`` (1 s by default): one indexed ``max(id)`` query when nothing changed;
+otherwise the records stored meanwhile that follow an earlier record of their consent. The check
+itself never queries the database.
+
+Why polling rather than PostgreSQL's LISTEN/NOTIFY or a Redis set: it works the same on SQLite
+(one machine, several workers) and on PostgreSQL (many instances), needs no extra connection or
+service, and a missed message cannot exist: after a restart or an outage the next poll catches up
+from the database itself. Record ids are handed out at insert, so on PostgreSQL a record may become
+visible after one with a higher id (another site's batch committed first); each poll therefore reads
+again from the highest id it had seen ``LAG_SECONDS`` earlier.
+"""
+import time
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..sites import configured_sites
+from ..state.revocations import revocations_of
+from .models import ConsentRecord
+
+LAG_SECONDS = 10.0
+_EARLIER = aliased(ConsentRecord)
+
+
+def _superseding(after_id, upto_id, since=None):
+    """Records with ``after_id < id <= upto_id`` that follow an earlier record of their consent."""
+    record = ConsentRecord
+    statement = (select(record.id, record.site, record.consent_id, record.seq, record.action, record.recorded_at)
+                 .where(record.id > after_id, record.id <= upto_id,
+                        exists().where(_EARLIER.site == record.site, _EARLIER.consent_id == record.consent_id,
+                                       _EARLIER.seq < record.seq)))
+    if since is not None:
+        statement = statement.where(record.recorded_at >= since)
+    return db.session.execute(statement).all()
+
+
+def _learn(table, rows):
+    for row in rows:
+        table.learn(row.site, row.consent_id, row.seq, row.action, _timestamp(row.recorded_at))
+
+
+def _timestamp(moment):
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _floor(marks, now):
+    """Where to read again from: the highest id seen ``LAG_SECONDS`` ago or earlier (every record up to
+    it has committed by now), or the oldest mark while none is that old."""
+    old = [highest for moment, highest in marks if moment <= now - LAG_SECONDS]
+    return max(old) if old else marks[0][1]
+
+
+def refresh(app, table):
+    """Read what was stored since the last refresh (at first: every consent still in force) into ``table``.
+
+    ``table.cursor`` holds ``(time, highest id)`` marks of the refreshes of the last ``LAG_SECONDS``.
+    """
+    with app.app_context():
+        try:
+            highest = db.session.scalar(select(func.max(ConsentRecord.id))) or 0
+            now = time.time()
+            lifetime = max(site.consent_seconds for site in configured_sites().values())
+            if table.cursor is None:
+                since = datetime.now(timezone.utc) - timedelta(seconds=lifetime)
+                _learn(table, _superseding(0, highest, since))
+                table.cursor = [(now, highest)]
+                return
+            floor = _floor(table.cursor, now)
+            if highest > floor:
+                _learn(table, _superseding(floor, highest))
+            recent = [(moment, seen) for moment, seen in table.cursor if moment > now - LAG_SECONDS]
+            table.cursor = [(now - LAG_SECONDS, floor), *recent, (now, highest)]
+            table.forget_before(now - lifetime)
+        finally:
+            db.session.remove()
+
+
+def learn_committed(records):
+    """Tell this process's table about records just committed that supersede earlier ones."""
+    table = revocations_of(current_app)
+    for record in records:
+        table.learn(record.site, record.consent_id, record.seq, record.action)
+
+
+def init_app(app):
+    """Give the app's table its refresher (started by the first consent-state check of a process)."""
+    table = revocations_of(app)
+    table.refresh = lambda current: refresh(app, current)
+    table.interval = float(app.config["REVOCATION_POLL_SECONDS"])
