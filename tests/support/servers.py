@@ -82,6 +82,21 @@ def migrate(env):
     flask(["db", "upgrade"], env)
 
 
+def stop_process_group(process, grace=10):
+    """SIGTERM to the process group that ``process`` (started with ``start_new_session``) leads, SIGKILL
+    after ``grace`` seconds; always returns, and does nothing for a process that has ended."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
 class Gunicorn:
     """``gunicorn -c python:consent_service.gunicorn_config APP`` on a free port."""
 
@@ -137,15 +152,7 @@ class Gunicorn:
 
     def stop(self):
         """SIGTERM to the process group, SIGKILL after 10 s; always returns."""
-        if self.process and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_process_group(self.process)
         if getattr(self, "_log", None):
             self._log.close()
 
