@@ -1,5 +1,5 @@
 """The visitor's pages: the privacy notice with its cookie declaration, and "Your consent"."""
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 
 from ..extensions import limiter
 from ..sites import LANGUAGES, configured_sites, find_site
@@ -10,6 +10,7 @@ from .schemas import history_out
 from .translations import page_language, texts
 
 bp = Blueprint("rights", __name__)
+ANSWER = "rights_answer"  # the session key of the last change's answer, shown by the GET it redirects to
 
 
 def _site(key):
@@ -58,9 +59,10 @@ def _back_page(site):
 
 
 def _consent_page(site, language, token, message=None, status=200, back_to=None):
-    """'Your consent' for ``token``: its history and actions, or why it proves nothing.
+    """'Your consent' for ``token``: its history and actions, or why it proves nothing; always a way back.
 
-    ``back_to`` is the "Back to <site>" link offered after a withdrawal or an erasure.
+    ``back_to`` is the "Back to <site>" link offered after a withdrawal or an erasure; otherwise the link
+    goes back to the page the visitor came from, or to the site's first origin.
     """
     try:
         owner = identity.prove(token, site.key)
@@ -72,8 +74,9 @@ def _consent_page(site, language, token, message=None, status=200, back_to=None)
         status = 403
     back = _back_page(site)
     links = {code: url_for("rights.my_consent", site=site.key, lang=code, back=back) for code in LANGUAGES}
+    home = back or (f"{site.origins[0]}/" if site.origins else None)
     response = _page(
-        "rights/my_consent.html", site, language, links, status=status, back=back, back_to=back_to,
+        "rights/my_consent.html", site, language, links, status=status, back=back, back_to=back_to, home=home,
         owner=owner, problem=problem, message=message, history=service.history(owner) if owner else None,
         token_form=TokenForm(formdata=None), action_form=ActionForm(formdata=None, token=token),
         erase_form=EraseForm(formdata=None, token=token),
@@ -107,7 +110,18 @@ def my_consent():
     language = page_language(site)
     if request.method == "POST":
         return _consent_page(site, language, _form_token(TokenForm()))
+    answer = session.get(ANSWER) or {}
+    if answer.get("site") == site.key and answer.get("message") == request.args.get("done"):
+        return _consent_page(site, language, answer["token"], message=answer["message"], back_to=answer["back_to"])
     return _consent_page(site, language, consent_cookie.request_token(site.key))
+
+
+def _answered(site, language, token, message, back_to):
+    """Redirect after a change (POST-redirect-GET): the answer waits in the signed session for the GET,
+    so that a reload shows it again instead of posting the form twice."""
+    session[ANSWER] = {"site": site.key, "token": token, "message": message, "back_to": back_to}
+    return redirect(url_for("rights.my_consent", site=site.key, lang=language, back=_back_page(site),
+                            done=message), 303)
 
 
 @bp.post("/my-consent/export")
@@ -135,13 +149,12 @@ def withdraw():
     client = {"ip": request.remote_addr, "user_agent": request.headers.get("User-Agent"),
               "gpc": request.headers.get("Sec-GPC", "").strip() == "1"}
     body = service.withdraw(owner, language, url_for("rights.my_consent", _external=True), client)
+    if not body:
+        return _consent_page(site, language, token)
     back = _back_page(site)
-    response = _consent_page(
-        site, language, body["token"] if body else token, message="withdrawn_done" if body else None,
-        back_to=back_link.after_withdrawal(back, owner.consent_id) if body and back else None,
-    )
-    if body:
-        consent_cookie.store(response, site, body)
+    response = _answered(site, language, body["token"], "withdrawn_done",
+                         back_link.after_withdrawal(back, owner.consent_id) if back else None)
+    consent_cookie.store(response, site, body)
     return response
 
 
@@ -157,7 +170,7 @@ def erase():
         return _consent_page(site, language, token, message="erase_confirm_missing", status=422)
     service.erase(owner, language)
     back = _back_page(site)
-    response = _consent_page(site, language, token, message="erased_done",
-                             back_to=back_link.after_erasure(back, owner.consent_id) if back else None)
+    response = _answered(site, language, token, "erased_done",
+                         back_link.after_erasure(back, owner.consent_id) if back else None)
     consent_cookie.clear(response, site)
     return response

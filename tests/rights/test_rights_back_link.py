@@ -44,7 +44,8 @@ def test_fragments_carry_the_new_state():
 def _post(client, path, token, back, **fields):
     page = client.get(f"{PAGE}&back={back}").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    return client.post(f"{path}?site=entrack&lang=en&back={back}", data={"csrf_token": csrf, "token": token, **fields})
+    return client.post(f"{path}?site=entrack&lang=en&back={back}", data={"csrf_token": csrf, "token": token, **fields},
+                       follow_redirects=True)
 
 
 def _back_href(answer):

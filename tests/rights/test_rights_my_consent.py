@@ -45,11 +45,15 @@ def csrf(client, url=PAGE):
 
 
 def post(client, path, token, **fields):
-    return client.post(f"{path}?site=entrack&lang=en", data={"csrf_token": csrf(client), "token": token, **fields})
+    """Post a form as the page would, then follow the redirect that a change answers with."""
+    return client.post(f"{path}?site=entrack&lang=en", data={"csrf_token": csrf(client), "token": token, **fields},
+                       follow_redirects=True)
 
 
 def set_cookie_headers(response, name="consent_entrack"):
-    return [value for value in response.headers.getlist("Set-Cookie") if value.startswith(f"{name}=")]
+    """The cookie ``name`` set by ``response`` or by the redirect that led to it."""
+    answers = [*response.history, response]
+    return [value for answer in answers for value in answer.headers.getlist("Set-Cookie") if value.startswith(f"{name}=")]
 
 
 def test_cookie_token_shows_id_and_history(client, visitor):
