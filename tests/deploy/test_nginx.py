@@ -22,6 +22,7 @@ from consent_service import config
 
 from tests.support import load
 from tests.support.servers import flask
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 STATE = "/api/v1/consent-state"
@@ -125,7 +126,7 @@ def chunked(body):
     (b"Content-Length: %d\r\n" % len(OVERSIZED), OVERSIZED, 413),
     (b"Transfer-Encoding: chunked\r\n", chunked(OVERSIZED), 413),
     (b"Content-Length: 2\r\nBad header line\r\n", b"{}", 400),
-])
+], ids=["oversized", "oversized-chunked", "malformed-header"])
 def test_bad_requests_get_json_errors_from_nginx(deployment, head, body, status):
     with socket.create_connection(("127.0.0.1", deployment.nginx.http_port), timeout=10) as sock:
         sock.sendall(b"POST /api/v1/consents HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -136,3 +137,147 @@ def test_bad_requests_get_json_errors_from_nginx(deployment, head, body, status)
     assert response.status == status
     assert response.headers["Content-Type"] == "application/json"
     assert json.loads(answer)["error"]
+
+
+LOAD_CLIENTS = 64
+LOAD_SECONDS = 30
+BETWEEN_STEPS = 50  # decisions acknowledged before the kill, and again with one instance down
+
+
+class StateChecks:
+    """A tag manager asking the consent-state check through nginx, every 0.1 s on a new connection,
+    until stopped: each answer (or failure) with the time it was asked."""
+
+    def __init__(self, url, token):
+        self.url, self.path = url, f"{STATE}?token={token}&site=entrack"
+        self.answers = []  # (asked at, status or exception name, valid)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self.stop.is_set():
+            asked = time.monotonic()
+            try:
+                status, _, body = request(self.url, "GET", self.path, timeout=10)
+                self.answers.append((asked, status, json.loads(body).get("valid")))
+            except (OSError, http.client.HTTPException) as error:
+                self.answers.append((asked, type(error).__name__, None))
+            self.stop.wait(0.1)
+
+    def between(self, start, end):
+        return [answer for answer in self.answers if start <= answer[0] <= end]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+
+
+def answered_by(nginx, port):
+    """How many requests nginx's access log shows answered by the instance on ``port`` alone."""
+    mark = f"upstream=127.0.0.1:{port} upstream_status=2"
+    return sum(mark in line for line in nginx.access_lines())
+
+
+def test_instance_killed_under_load_loses_nothing(deployment, token):
+    """64 visitors post for 30 s; one instance is killed with SIGKILL, then started again as systemd
+    would. Every acknowledged decision is stored exactly once, the chain verifies, and the consent-state
+    check answered throughout."""
+    deployment.databases.fresh()
+    victim = deployment.ports[0]
+    results = load.Results()
+    loader = threading.Thread(target=load.run, args=(deployment.nginx.url,),
+                              kwargs={"clients": LOAD_CLIENTS, "seconds": LOAD_SECONDS, "results": results})
+    with StateChecks(deployment.nginx.url, token) as checks:
+        loader.start()
+        assert results.wait_for_acknowledged(BETWEEN_STEPS, timeout=30) >= BETWEEN_STEPS, results.summary(1)
+        killed_at = time.monotonic()
+        deployment.kill_instance(victim)
+        expected = len(results.acknowledged) + BETWEEN_STEPS
+        assert results.wait_for_acknowledged(expected, timeout=30) >= expected, results.summary(1)
+        before = answered_by(deployment.nginx, victim)
+        deployment.start_instance(victim)
+        back_at = time.monotonic()
+        rejoined = wait_for(lambda: answered_by(deployment.nginx, victim), lambda n: n > before, timeout=40)
+        loader.join(LOAD_SECONDS + 120)
+    summary = results.summary(LOAD_SECONDS)
+    down = checks.between(killed_at, back_at)
+    print(summary, f"state checks: {len(checks.answers)}, {len(down)} with the instance down")
+    assert rejoined > before, "nginx never sent the restarted instance a request"
+    assert results.errors == [], summary
+    assert set(s for s in results.statuses if isinstance(s, int)) <= {201, 502}, summary
+    assert results.statuses[502] >= 1, f"the kill cut no request in flight: {summary}"
+    problems, count = load.check_stored(results, deployment.database_uri)
+    assert problems == []
+    assert count == len(results.acknowledged)
+    assert "OK, " in flask(["consent", "verify"], deployment.env)
+    assert len(down) >= 3, "too few consent-state checks while the instance was down"
+    assert {(status, valid) for _, status, valid in checks.answers} == {(200, True)}
+
+
+SLOW_CLIENTS = 32  # four times one instance's threads; twelve starved a bare instance (issue 12)
+SLOW_HEADER = b"GET /api/v1/consent-state HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"s" * 64 + b"\r\n\r\n"
+HEADER_TIMEOUT = 10  # client_header_timeout in deploy/nginx
+
+
+class SlowHeaders:
+    """Clients that send their request header one byte every 2 s; when nginx closed each connection."""
+
+    def __init__(self, port, count):
+        self.sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+        self.opened = time.monotonic()
+        self.sent = [0] * count
+        self.closed = [None] * count
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self.stop.is_set() and None in self.closed:
+            for number, sock in enumerate(self.sockets):
+                if self.closed[number] is None:
+                    self._send_byte(number, sock)
+            self.stop.wait(2)
+
+    def _send_byte(self, number, sock):
+        try:
+            sock.setblocking(False)
+            if sock.recv(1024) == b"":
+                raise ConnectionResetError
+        except BlockingIOError:
+            pass  # still open, nothing to read
+        except OSError:
+            self.closed[number] = time.monotonic()
+            return
+        try:
+            sock.sendall(SLOW_HEADER[self.sent[number]:self.sent[number] + 1])
+            self.sent[number] += 1
+        except OSError:
+            self.closed[number] = time.monotonic()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_slow_header_clients_starve_nothing(deployment, token):
+    """While 32 clients trickle their headers (more than both instances have threads), the consent-state
+    check answers through nginx; nginx closes the slow clients after client_header_timeout."""
+    with SlowHeaders(deployment.nginx.http_port, SLOW_CLIENTS) as slow:
+        assert wait_for(lambda: min(slow.sent), lambda sent: sent >= 2, timeout=15) >= 2
+        answers = [request(deployment.nginx.url, "GET", f"{STATE}?token={token}", timeout=5) for _ in range(20)]
+        last_answer = time.monotonic()
+        assert None not in wait_for(lambda: list(slow.closed), lambda closed: None not in closed,
+                                    timeout=HEADER_TIMEOUT + 15)
+    assert [(status, json.loads(body)["valid"]) for status, _, body in answers] == [(200, True)] * 20
+    assert min(slow.closed) > last_answer, "a slow client was closed before the checks ran beside them all"
+    assert max(slow.closed) - slow.opened < HEADER_TIMEOUT + 5
+    assert max(slow.sent) < len(SLOW_HEADER)

@@ -1,7 +1,8 @@
 """A bounded load of visitors posting decisions, and the check that nothing acknowledged was lost.
 
 Every decision carries its own Idempotency-Key. A client retries the same key after a dropped
-connection or a 503, as the banner does, so a retry can never store a decision twice.
+connection, a 503, or a proxy's 502/504 (the instance behind it died or hung mid-request), as the banner
+retries every 5xx, so a retry can never store a decision twice.
 The load tests and the benchmarks (``python -m bench.load``) share it.
 """
 import collections
@@ -25,6 +26,7 @@ CHOICES = [
     ("accept_all", True, True), ("reject_all", False, False), ("custom", True, False), ("custom", False, True),
 ]
 MAX_ATTEMPTS = 40
+RETRIED = (502, 503, 504)
 
 
 def decision(site="entrack"):
@@ -109,11 +111,11 @@ def post_until_answered(client, results, deadline, site="entrack"):
             if status == 201:
                 results.acknowledged[key] = json.loads(payload)["consent_id"]
                 return
-            if status == 503:
+            if status in RETRIED:
                 results.retry_after.add(response_headers.get("Retry-After"))
             else:
                 results.errors.append((status, payload[:200]))
-        if status != 503 or time.monotonic() > deadline + 30:
+        if status not in RETRIED or time.monotonic() > deadline + 30:
             return
         time.sleep(0.2)  # the client's pause before it retries a 503
 
