@@ -1,0 +1,246 @@
+"""One chain per site on PostgreSQL: how many decisions per second one site's chain takes, what bounds
+it, and what more sites add. On a throwaway PostgreSQL cluster of its own (fsync on).
+
+    python -m bench.chain_ceiling [--seconds 10] [--shapes 4x4,2x32] [--sites 8] [--quick]
+
+1. ``commit``: one connection moving one row and committing, in a loop: how often a chain head could
+   advance if a batch cost nothing but its commit. ``commit_parallel``: 16 connections, a row each:
+   the commits per second this PostgreSQL takes in all (one WAL flush serves concurrent commits).
+2. ``writer_one_site``: the ledger's own write path (``ledger.service.record_decision``: idempotency
+   lookup, hash chain, group commit, token), no HTTP, every decision for one site, per SHAPE
+   (PROCESSES x THREADS: 4x4 is two instances of 2 workers x 4 threads; 2x32 lets batches fill):
+   decisions/s; the transactions that stored them (rows stored by one transaction share its xmin),
+   decisions per batch; from the records' own timestamps, the time a batch appends each decision
+   while it holds the chain head, and the time from one batch's last append to the next one's first
+   (its commit, and the next leader taking the head).
+3. ``writer_many_sites``: the first shape with the decisions spread over SITES sites (a chain each).
+4. ``http_one_site`` / ``http_many_sites``: wrk -c64 posting to one gunicorn instance (2 workers x 4
+   threads, the shipped configuration) for one site, then spread over SITES sites.
+
+Results: stdout and bench/results/chain_ceiling-*.json. docs/scaling.md explains the figures.
+"""
+import argparse
+import base64
+import json
+import multiprocessing
+import os
+import platform
+import re
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+
+from consent_service import config
+from consent_service.sites import DEFAULT_FILE
+
+from bench.throughput import wrk
+from tests.support.load import decision
+from tests.support.servers import ROOT, Gunicorn, PostgresCluster, migrate, service_env
+
+RESULTS = ROOT / "bench" / "results"
+PARALLEL_COMMITTERS = 16
+HTTP_CONNECTIONS = 64
+
+
+def sites_file(directory, count):
+    """The shipped sites file with ``count`` sites: entrack and copies of it named site2, site3 ..."""
+    text = DEFAULT_FILE.read_text()
+    copies = [re.sub(r"^(\[+)entrack\b", rf"\g<1>site{n}", text, flags=re.M) for n in range(2, count + 1)]
+    path = Path(directory) / f"sites-{count}.toml"
+    path.write_text("\n".join([text, *copies]))
+    return path, ["entrack", *(f"site{n}" for n in range(2, count + 1))]
+
+
+def empty_ledger(url):
+    engine = sa.create_engine(config.database_uri(url, ""), poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text("TRUNCATE consent_records, idempotency_keys, chain_heads RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def batches(url):
+    """``{site: (records, transactions)}`` of the ledger."""
+    engine = sa.create_engine(config.database_uri(url, ""), poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT site, count(*), count(DISTINCT xmin::text) FROM consent_records GROUP BY site")).all()
+    engine.dispose()
+    return {site: (records, transactions) for site, records, transactions in rows}
+
+
+def head_timing(url, site="entrack"):
+    """Where one chain's time goes, from its records' timestamps (taken while the head is held): the
+    milliseconds per decision appended inside a batch, and the median gap from one batch's last append
+    to the next batch's first (its commit, and the next leader's turn)."""
+    engine = sa.create_engine(config.database_uri(url, ""), poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT min(recorded_at), max(recorded_at), count(*) FROM consent_records WHERE site = :site "
+            "GROUP BY xmin::text ORDER BY min(recorded_at)"), {"site": site}).all()
+    engine.dispose()
+    inside = sum((last - first).total_seconds() for first, last, _ in rows)
+    appended_after_first = sum(count - 1 for _, _, count in rows)
+    gaps = sorted((rows[n + 1][0] - rows[n][1]).total_seconds() for n in range(len(rows) - 1))
+    return {"append_ms_per_decision": round(inside / max(appended_after_first, 1) * 1000, 3),
+            "gap_ms_between_batches": round(gaps[len(gaps) // 2] * 1000, 3) if gaps else None}
+
+
+def commit_loop(url, row, seconds):
+    """Commits of ``UPDATE one row`` on one connection in ``seconds``."""
+    done, deadline = 0, time.monotonic() + seconds
+    with psycopg.connect(url) as connection:
+        while time.monotonic() < deadline:
+            connection.execute("UPDATE bench_heads SET n = n + 1 WHERE id = %s", (row,))
+            connection.commit()
+            done += 1
+    return done
+
+
+def measure_commits(url, seconds):
+    """What a commit costs here: one connection, then PARALLEL_COMMITTERS at once."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE TABLE IF NOT EXISTS bench_heads (id int PRIMARY KEY, n bigint NOT NULL)")
+        connection.execute("INSERT INTO bench_heads SELECT g, 0 FROM generate_series(0, %s) g ON CONFLICT DO NOTHING",
+                           (PARALLEL_COMMITTERS,))
+    single = commit_loop(url, 0, seconds)
+    counts = [0] * PARALLEL_COMMITTERS
+    threads = [threading.Thread(target=lambda n=n: counts.__setitem__(n, commit_loop(url, n + 1, seconds)))
+               for n in range(PARALLEL_COMMITTERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 60)
+    return {
+        "commit": {"per_second": round(single / seconds, 1), "ms": round(seconds / single * 1000, 3)},
+        "commit_parallel": {"connections": PARALLEL_COMMITTERS, "per_second": round(sum(counts) / seconds, 1)},
+    }
+
+
+def writer_process(url, sites_path, sites, threads, seconds, barrier, answers):
+    """In a process of its own: ``threads`` threads storing decisions through the ledger's service for
+    ``seconds`` after ``barrier``; puts ``(stored, errors)`` on ``answers``."""
+    from consent_service import create_app
+    from consent_service.ledger import service
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "b" * 64, "CONSENT_SITES_FILE": str(sites_path),
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": threads + 2, "max_overflow": 0}})
+    counts, errors = [0] * threads, []
+    client = {"ip": "203.0.113.9", "user_agent": "Mozilla/5.0 bench", "gpc": False}
+
+    def visitor(number):
+        site = sites[number % len(sites)]
+        with app.app_context():
+            while time.monotonic() < deadline:
+                try:
+                    service.record_decision(decision(site), client, uuid.uuid4().hex)
+                    counts[number] += 1
+                except Exception as error:  # counted and reported: a benchmark measures, it does not stop
+                    errors.append(type(error).__name__)
+
+    barrier.wait(120)
+    deadline = time.monotonic() + seconds
+    workers = [threading.Thread(target=visitor, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(seconds + 60)
+    answers.put((sum(counts), errors))
+
+
+def measure_writer(url, sites_path, sites, shape, seconds):
+    """The ledger's write path in ``shape`` (processes, threads): decisions/s and batches."""
+    empty_ledger(url)
+    count, threads = shape
+    context = multiprocessing.get_context("spawn")
+    barrier, answers = context.Barrier(count + 1), context.Queue()
+    processes = [context.Process(target=writer_process, daemon=True,
+                                 args=(url, sites_path, sites, threads, seconds, barrier, answers))
+                 for _ in range(count)]
+    for process in processes:
+        process.start()
+    barrier.wait(120)
+    parts = [answers.get(timeout=seconds + 120) for _ in processes]
+    for process in processes:
+        process.join(30)
+    stored = batches(url)
+    records = sum(r for r, _ in stored.values())
+    transactions = sum(t for _, t in stored.values())
+    errors = [name for _, names in parts for name in names]
+    row = {"sites": len(sites), "shape": f"{count}x{threads}",
+           "per_second": round(sum(done for done, _ in parts) / seconds, 1), "errors": len(errors),
+           "error_kinds": sorted(set(errors)), "stored": records,
+           "decisions_per_batch": round(records / max(transactions, 1), 2)}
+    if len(sites) == 1:
+        row.update(head_timing(url))
+    return row
+
+
+def measure_http(url, sites_path, sites, seconds, tmp):
+    """wrk -c64 posting to one gunicorn instance, decisions spread over ``sites``."""
+    empty_ledger(url)
+    env = service_env(url, CONSENT_SITES_FILE=sites_path, GUNICORN_ACCESS_LOG="")
+    with Gunicorn(env, workers=2, threads=4, log_path=Path(tmp) / f"gunicorn-{len(sites)}.log") as server:
+        os.environ["WRK_SITES"] = ",".join(sites)
+        try:
+            run = wrk(server.url + "/api/v1/consents", "post_sites.lua", seconds, HTTP_CONNECTIONS)
+        finally:
+            del os.environ["WRK_SITES"]
+    return {"sites": len(sites), "connections": HTTP_CONNECTIONS, "per_second": round(run["per_second"], 1),
+            "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"], "errors": run["errors"]}
+
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def shapes(text):
+    """``"4x4,2x32"`` -> ``[(4, 4), (2, 32)]``."""
+    return [tuple(int(n) for n in shape.split("x")) for shape in text.split(",")]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--shapes", type=shapes, default=shapes("4x4,2x32"), help="PROCESSESxTHREADS,...")
+    parser.add_argument("--sites", type=int, default=8)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s per measurement")
+    args = parser.parse_args()
+    seconds = 2 if args.quick else args.seconds
+    # Chain heads are signed on request only; a key keeps the service from warning in every process.
+    os.environ.setdefault("AUDIT_SIGNING_KEY", base64.b64encode(os.urandom(32)).decode())
+    report = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine_before": machine(),
+              "seconds": seconds}
+    with tempfile.TemporaryDirectory(prefix="chain-ceiling-") as tmp, PostgresCluster() as cluster:
+        url = cluster.url
+        migrate(service_env(url))
+        with psycopg.connect(url) as connection:
+            report["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
+        report.update(measure_commits(url, seconds))
+        print(json.dumps({k: report[k] for k in ("commit", "commit_parallel")}), flush=True)
+        one, many = sites_file(tmp, 1), sites_file(tmp, args.sites)
+        runs = [(f"writer_one_site_{a}x{b}", lambda s=(a, b): measure_writer(url, *one, s, seconds))
+                for a, b in args.shapes]
+        runs += [("writer_many_sites", lambda: measure_writer(url, *many, args.shapes[0], seconds)),
+                 ("http_one_site", lambda: measure_http(url, *one, seconds, tmp)),
+                 ("http_many_sites", lambda: measure_http(url, *many, seconds, tmp))]
+        for name, measure in runs:
+            report[name] = measure()
+            print(name, json.dumps(report[name]), flush=True)
+    report["machine_after"] = machine()
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"chain_ceiling-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"written {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
