@@ -11,8 +11,8 @@ from .third_party import third_party  # noqa: F401  (fixture)
 
 VIDEO_TITLE = "Our product in two minutes"
 MAP_ALT = "Map to our office"
-# An image without a source is drawn as its alt text; a site reserves its box from the first paint like this.
-RESERVE_IMAGES = "<style>img[data-src] { display: inline-block; }</style>"
+# An image without a source is drawn as its alt text; a site reserves its box (and line) from the first paint so.
+RESERVE_IMAGES = "<style>img[data-src] { display: block; }</style>"
 
 
 def embeds_body(third_party):
