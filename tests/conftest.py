@@ -6,22 +6,16 @@ from flask_migrate import upgrade
 from consent_service import create_app
 from consent_service.extensions import db
 
+from tests.support.apps import TEST_SECRET, app_settings, close_app  # noqa: F401  (TEST_SECRET: older imports)
 from tests.support.databases import make_databases
 from tests.support.servers import Gunicorn, serving
-
-TEST_SECRET = "t" * 64
-
-
-def _config(uri, **overrides):
-    return {"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": uri, "REVOCATION_POLL_SECONDS": 0,
-            **overrides}
 
 
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     """Migrated once per session: the schema exists only through migrations."""
     found = make_databases(str(tmp_path_factory.mktemp("db")))
-    app = create_app(_config(found.template_uri()))
+    app = create_app(app_settings(found.template_uri()))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -43,11 +37,24 @@ def app_config():
 
 @pytest.fixture
 def app(database_uri, app_config):
-    app = create_app(_config(database_uri, **app_config))
+    app = create_app(app_settings(database_uri, **app_config))
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
+
+
+@pytest.fixture
+def make_app(database_uri, app_config):
+    """More apps like ``app`` (another instance, a setting changed): ``make_app(**changes)`` on this test's
+    database, ``make_app(uri=..., **changes)`` on another; each closed after the test."""
+    made = []
+
+    def make(uri=None, **changes):
+        made.append(create_app(app_settings(uri or database_uri, **{**app_config, **changes})))
+        return made[-1]
+
+    yield make
+    for app in made:
+        close_app(app)
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ from html.parser import HTMLParser
 import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from consent_service import create_app
-from consent_service.extensions import db
-
-from tests.conftest import TEST_SECRET
+from tests.support.apps import TEST_SECRET
 
 EVERY_RESPONSE = {
     "X-Content-Type-Options": "nosniff",
@@ -159,16 +156,13 @@ def test_hsts_only_over_https(client):
     assert secure.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
 
 
-def test_hsts_behind_a_trusted_proxy(database_uri):
-    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database_uri,
-                      "PROXY_FIX_X_FOR": 1})
+def test_hsts_behind_a_trusted_proxy(make_app):
+    app = make_app(PROXY_FIX_X_FOR=1)
     assert isinstance(app.wsgi_app, ProxyFix)
     client = app.test_client()
     proxied = client.get("/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "192.0.2.1"})
     assert proxied.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "Strict-Transport-Security" not in client.get("/").headers
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_untrusted_forwarded_proto_gives_no_hsts(client):

@@ -4,10 +4,9 @@ import logging
 
 import pytest
 
-from consent_service import create_app, gunicorn_config
-from consent_service.extensions import db
+from consent_service import gunicorn_config
 
-from tests.conftest import TEST_SECRET
+from tests.support.apps import TEST_SECRET
 
 ADDRESS = "203.0.113.187"
 USER_AGENT = "Mozilla/5.0 (PersonalBrowser; matti.meikalainen)"
@@ -55,16 +54,13 @@ def test_stored_decisions_and_rate_limit_log_nothing_personal(client, consent_bo
     assert_nothing_personal(answers[2].get_data(as_text=True))
 
 
-def test_database_outage_logs_and_answers_nothing_personal(tmp_path, consent_body, logs):
-    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/consent.sqlite3"})
+def test_database_outage_logs_and_answers_nothing_personal(make_app, tmp_path, consent_body, logs):
+    app = make_app(uri=f"sqlite:///{tmp_path}/missing/dir/consent.sqlite3")
     response = visitor(app.test_client(), consent_body)
     assert response.status_code == 503
     assert_nothing_personal(response.get_data(as_text=True))
     assert_nothing_personal(everything_logged(logs))
     assert "unable to open" not in response.get_data(as_text=True)
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_server_error_answer_names_no_cause(app, consent_body, logs):

@@ -4,11 +4,6 @@ import uuid
 import pytest
 import redis
 
-from consent_service import create_app
-from consent_service.extensions import db
-
-from tests.conftest import TEST_SECRET
-
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -46,30 +41,23 @@ def test_spoofed_forwarded_for_does_not_escape_the_limit(client, consent_body):
     assert codes == [201, 201, 201, 429]
 
 
-def make_app(database_uri, **config):
-    return create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database_uri,
-                       "RATELIMIT_CONSENT": "3 per minute", **config})
-
-
-def test_behind_trusted_proxy_each_visitor_has_own_limit(database_uri, consent_body):
-    app = make_app(database_uri, PROXY_FIX_X_FOR=1)
+def test_behind_trusted_proxy_each_visitor_has_own_limit(make_app, consent_body):
+    app = make_app(PROXY_FIX_X_FOR=1)
     client = app.test_client()
     for _ in range(3):
         post(client, consent_body, address="10.0.0.2", **{"X-Forwarded-For": "203.0.113.10"})
     assert_limited(post(client, consent_body, address="10.0.0.2", **{"X-Forwarded-For": "203.0.113.10"}))
     assert post(client, consent_body, address="10.0.0.2", **{"X-Forwarded-For": "203.0.113.11"}).status_code == 201
-    with app.app_context():
-        db.engine.dispose()
 
 
-def test_limits_are_shared_through_redis(database_uri, consent_body):
+def test_limits_are_shared_through_redis(make_app, consent_body):
     """Two instances with one Redis: the limit counts every instance's requests together."""
     address = f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-    first = make_app(database_uri, RATELIMIT_STORAGE_URI=REDIS_URL)
+    first = make_app(RATELIMIT_STORAGE_URI=REDIS_URL)
     store = redis.Redis.from_url(REDIS_URL)
     try:
         assert [post(first.test_client(), consent_body, address).status_code for _ in range(2)] == [201, 201]
-        second = make_app(database_uri, RATELIMIT_STORAGE_URI=REDIS_URL)
+        second = make_app(RATELIMIT_STORAGE_URI=REDIS_URL)
         assert post(second.test_client(), consent_body, address).status_code == 201
         assert_limited(post(second.test_client(), consent_body, address))
         assert any(address in key.decode() for key in store.scan_iter(match=f"*{address}*"))
@@ -77,10 +65,6 @@ def test_limits_are_shared_through_redis(database_uri, consent_body):
         for key in store.scan_iter(match=f"*{address}*"):
             store.delete(key)
         store.close()
-        for app in (first, locals().get("second")):
-            if app is not None:
-                with app.app_context():
-                    db.engine.dispose()
 
 
 @pytest.mark.parametrize(("origin", "allowed"), [

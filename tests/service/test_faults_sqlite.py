@@ -8,29 +8,18 @@ import time
 import pytest
 from flask_migrate import upgrade
 
-from consent_service import create_app
-from consent_service.extensions import db
-
-from tests.conftest import TEST_SECRET
-
 
 @pytest.fixture
-def sqlite_app(tmp_path, monkeypatch):
+def sqlite_app(make_app, tmp_path, monkeypatch):
+    """An app on an SQLite file of its own, migrated, with this busy timeout (seconds)."""
     def make(busy_timeout):
         monkeypatch.setenv("SQLITE_BUSY_TIMEOUT", str(busy_timeout))
-        app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "RATELIMIT_CONSENT": "1000 per minute",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'consent.sqlite3'}"})
+        app = make_app(uri=f"sqlite:///{tmp_path / 'consent.sqlite3'}", RATELIMIT_CONSENT="1000 per minute")
         with app.app_context():
             upgrade()
-        apps.append(app)
         return app
 
-    apps = []
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    return make
 
 
 def hold_write_lock(path, seconds):

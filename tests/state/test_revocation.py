@@ -6,11 +6,6 @@ import urllib.request
 
 import pytest
 
-from consent_service import create_app
-from consent_service.extensions import db
-from consent_service.state.revocations import revocations_of
-
-from tests.conftest import _config
 from tests.support.servers import service_env
 from tests.support.waiting import wait_for
 
@@ -73,34 +68,22 @@ def test_other_consents_are_untouched(client, consent_body, first):
     assert state(client, other["token"])["valid"] is True
 
 
-def test_another_instance_learns_within_five_seconds(app, client, consent_body, first, database_uri):
+def test_another_instance_learns_within_five_seconds(app, client, consent_body, first, make_app):
     """Two apps on one database, as two instances: the withdrawal on one reaches the other's check."""
-    other = create_app(_config(database_uri, REVOCATION_POLL_SECONDS=0.2))
-    try:
-        other_client = other.test_client()
-        assert state(other_client, first["token"])["valid"] is True  # starts its refresher
-        change(client, consent_body, first, "withdraw", REFUSE)
-        started = time.monotonic()
-        answer = wait_for(lambda: state(other_client, first["token"]), lambda found: not found["valid"], timeout=5)
-        assert answer["reason"] == "withdrawn" and time.monotonic() - started < 5
-    finally:
-        revocations_of(other).stop()
-        with other.app_context():
-            db.engine.dispose()
+    other_client = make_app(REVOCATION_POLL_SECONDS=0.2).test_client()
+    assert state(other_client, first["token"])["valid"] is True  # starts its refresher
+    change(client, consent_body, first, "withdraw", REFUSE)
+    started = time.monotonic()
+    answer = wait_for(lambda: state(other_client, first["token"]), lambda found: not found["valid"], timeout=5)
+    assert answer["reason"] == "withdrawn" and time.monotonic() - started < 5
 
 
-def test_a_restarted_instance_knows_older_supersessions(client, consent_body, first, database_uri):
+def test_a_restarted_instance_knows_older_supersessions(client, consent_body, first, make_app):
     change(client, consent_body, first, "accept_all", GRANT)
-    fresh = create_app(_config(database_uri, REVOCATION_POLL_SECONDS=0.2))
-    try:
-        fresh_client = fresh.test_client()
-        state(fresh_client, first["token"])
-        answer = wait_for(lambda: state(fresh_client, first["token"]), lambda found: not found["valid"], timeout=5)
-        assert answer["reason"] == "superseded"
-    finally:
-        revocations_of(fresh).stop()
-        with fresh.app_context():
-            db.engine.dispose()
+    fresh_client = make_app(REVOCATION_POLL_SECONDS=0.2).test_client()
+    state(fresh_client, first["token"])
+    answer = wait_for(lambda: state(fresh_client, first["token"]), lambda found: not found["valid"], timeout=5)
+    assert answer["reason"] == "superseded"
 
 
 def _http(url, method="GET", body=None, token=None):

@@ -5,12 +5,10 @@ import logging
 import pytest
 from werkzeug.test import Client
 
-from consent_service import create_app
-from consent_service.extensions import db
 from consent_service.state import check
 from consent_service.state.app import StatePaths
 
-from tests.conftest import TEST_SECRET
+from tests.support.apps import TEST_SECRET
 
 SITE_ORIGIN = "https://www.entrack.fi"
 
@@ -151,17 +149,14 @@ def test_state_paths_skip_the_main_apps_request_work(app, consent_body):
     assert seen == ["before", "teardown"]
 
 
-def test_state_app_sees_the_trusted_proxy(database_uri, consent_body):
-    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": database_uri,
-                      "PROXY_FIX_X_FOR": 1})
+def test_state_app_sees_the_trusted_proxy(make_app, consent_body):
+    app = make_app(PROXY_FIX_X_FOR=1)
     client = app.test_client()
     proxied = client.get("/api/v1/consent-state", headers={"X-Forwarded-Proto": "https",
                                                            "X-Forwarded-For": "192.0.2.1"})
     assert proxied.status_code == 200
     assert proxied.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "Strict-Transport-Security" not in client.get("/api/v1/consent-state").headers
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_state_app_error_is_logged_and_answered_without_cause(app, token, caplog, monkeypatch):
