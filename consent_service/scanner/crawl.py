@@ -10,8 +10,8 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 
 from . import sitemap
-from .passes import NONE, PASSES, run_pass
-from .plan import CHROMIUM_ARGS, normalise_url
+from .passes import run_pass
+from .plan import CHROMIUM_ARGS, NONE, PASSES, normalise_url
 
 # Addresses that are files rather than pages: a browser would download them.
 NOT_PAGES = (".pdf", ".zip", ".gz", ".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".mp3", ".mp4", ".webm",
@@ -89,11 +89,14 @@ class Crawl:
                 self.queue.task_done()
 
     async def _bounded(self, browser, url, kind, remaining):
-        """A pass, cut off when the scan's time is up (its context is closed by the cancellation)."""
+        """A pass, cut off at its own bound or when the scan's time is up (the cancellation closes its context)."""
+        bound = self.plan.pass_bound()
         try:
-            return await asyncio.wait_for(run_pass(browser, self.plan, url, kind), timeout=remaining + 5)
+            return await asyncio.wait_for(run_pass(browser, self.plan, url, kind), timeout=min(remaining + 5, bound))
         except asyncio.TimeoutError:
-            return {"pass": kind, "status": "failed", "problems": ["stopped: the scan's time limit was reached"]}
+            why = ("the scan's time limit was reached" if remaining + 5 < bound
+                   else f"the pass did not end within {bound:g} s")
+            return {"pass": kind, "status": "failed", "problems": [f"stopped: {why}"]}
 
     async def run(self):
         """Crawl and return ``(pages, skipped)``."""

@@ -8,7 +8,7 @@
 """
 from . import known_cookies
 from .parties import THIRD
-from .passes import ACCEPT, NONE, PASSES, REJECT
+from .plan import ACCEPT, NONE, PASSES, REJECT
 from .suggest import toml_block
 
 GRANTED = {NONE: {"necessary"}, REJECT: {"necessary"}, ACCEPT: {"necessary", "analytics", "marketing"}}

@@ -12,7 +12,7 @@ INERT_HEAD = {"meta", "title", "base"}
 URL_ATTRIBUTES = ("src", "href", "data", "action", "poster")
 SHOWN_ATTRIBUTES = ("src", "href", "data-site", "data-consent-category", "type", "width", "height", "id", "class")
 MAX_ATTRIBUTE = 120
-MAX_TEXT = 80
+MAX_TEXT = 120
 MAX_SOURCE = 2_000_000
 
 

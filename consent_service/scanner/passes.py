@@ -13,13 +13,13 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from . import evidence
 from .html_source import Source
 from .parties import Parties, origin_of
+from .plan import ACCEPT, NONE, REJECT
 from .recorder import BINDING, Recorder
 
-NONE, REJECT, ACCEPT = "none", "reject", "accept"
-PASSES = (NONE, REJECT, ACCEPT)
 BUTTON_TEXT = {REJECT: "reject_all", ACCEPT: "accept_all"}
 INSTRUMENT = (Path(__file__).with_name("instrument.js")).read_text(encoding="utf-8")
 POLL_SECONDS = 0.1
+CRASHED = "the page crashed the browser tab"
 MAX_LINKS = 1000
 PAGE_FACTS = """(key) => {
   const list = window.dataLayer;
@@ -145,6 +145,7 @@ async def _collect(context, page, recorder, plan, kind, url):
 
 async def run_pass(browser, plan, url, kind):
     """One pass of ``kind`` over ``url``: ``{"pass", "status", "problems", "cookies", ...}``."""
+    began = time.monotonic()
     context = await browser.new_context()
     context.set_default_timeout(plan.timing("navigation_timeout") * 1000)
     recorder, problems, status = Recorder(), [], "ok"
@@ -162,16 +163,18 @@ async def run_pass(browser, plan, url, kind):
             problems.append(str(stop))
             status = "failed" if kind == NONE or recorder.decision_at is None else "incomplete"
         except PlaywrightError as error:
-            problems.append("the page crashed the browser tab" if recorder.crashed
-                            else f"browser error: {str(error).splitlines()[0][:200]}")
+            if not recorder.crashed:
+                problems.append(f"browser error: {str(error).splitlines()[0][:200]}")
             status = "failed"
+        if recorder.crashed:
+            problems.append(CRASHED)
         records, extra = await _collect(context, page, recorder, plan, kind, url)
     finally:
         await _close(context)
     problems = list(dict.fromkeys(problems))
     if problems and status == "ok":
         status = "incomplete"
-    return {"pass": kind, "status": status, "problems": problems,
+    return {"pass": kind, "status": status, "problems": problems, "seconds": round(time.monotonic() - began, 1),
             "decided": recorder.decision_at is not None if kind != NONE else None, **records, **extra}
 
 

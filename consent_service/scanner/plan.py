@@ -23,6 +23,9 @@ TIMINGS = {
     "settle_cap": ("SCANNER_SETTLE_CAP", 5.0),
     "banner_timeout": ("SCANNER_BANNER_TIMEOUT", 5.0),
 }
+# The three passes over each page: a first visit without a decision, then after each of the banner's buttons.
+NONE, REJECT, ACCEPT = "none", "reject", "accept"
+PASSES = (NONE, REJECT, ACCEPT)
 DEFAULT_MAX_PAGES = 20
 DEFAULT_MAX_SECONDS = 300.0
 DEFAULT_JOBS = 4
@@ -62,6 +65,11 @@ class ScanPlan:
 
     def timing(self, name):
         return self.timings[name]
+
+    def pass_bound(self):
+        """Seconds one pass may take at most: two page opens, the banner, and room to close the context."""
+        opens = 2 * (self.timing("navigation_timeout") + self.timing("load_timeout") + self.timing("settle_cap"))
+        return opens + self.timing("banner_timeout") + self.timing("settle_cap") + 20
 
     def options(self):
         """The plan as the report states it."""

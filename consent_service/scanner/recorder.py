@@ -126,8 +126,8 @@ class Recorder:
             await asyncio.wait(self._bodies, timeout=5)
         if self._cdp is not None:
             try:
-                await self._cdp.detach()
-            except PlaywrightError:  # a crashed page has no session left to detach
+                await asyncio.wait_for(self._cdp.detach(), timeout=2)
+            except (PlaywrightError, asyncio.TimeoutError):  # a crashed page has no session left to detach
                 pass
 
     def hop_for_extra(self, header):

@@ -1,6 +1,6 @@
 """The scan's result document (schema ``consent-scan/1``, described in docs/scanner.md) and its exit code."""
 from . import declaration as judge
-from .passes import NONE, PASSES
+from .plan import NONE, PASSES
 
 SCHEMA = "consent-scan/1"
 CLEAN, VIOLATIONS, FAILED = "clean", "violations", "failed"

@@ -3,7 +3,7 @@ report, list the site's history. Behind the same sign-in as /audit."""
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..audit import service as audit_service
 from ..errors import ApiError
@@ -19,7 +19,7 @@ class StartForm(FlaskForm):
     site = SelectField("Site", validators=[DataRequired()])
     urls = TextAreaField("Start pages (one per line; empty: the site's home pages)", validators=[Optional()])
     max_pages = IntegerField("Pages at most", default=DEFAULT_MAX_PAGES,
-                             validators=[DataRequired(), NumberRange(1, 1000)])
+                             validators=[InputRequired(), NumberRange(1, 1000)])
 
 
 def _form(auditor):

@@ -30,7 +30,7 @@ THIRD_PARTY = {
     "/frame": html("<!doctype html><html><body><p>An ad</p></body></html>",
                    cookies=["ad_uid=1; Path=/; SameSite=None; Secure"]),
     "/pixel.gif": html("", cookies=["px_uid=1; Path=/; SameSite=None; Secure"]),
-    "/tracker.js": javascript("new Image().src = '{third}/collect?spa=1';\n"),
+    "/tracker.js": javascript("fetch('{third}/collect?spa=1', {{mode: 'no-cors', keepalive: true}});\n"),
     "/collect": html(""),
     "/elsewhere": html("<!doctype html><p>Another origin</p>"),
 }
