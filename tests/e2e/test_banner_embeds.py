@@ -1,6 +1,7 @@
 """Embedded content held until its category is granted: nothing reaches the provider before, a placeholder of
 the same size in its place, its two buttons, grants and withdrawals from anywhere (another tab included)."""
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.support.records import records, wait_for_records
@@ -150,6 +151,14 @@ def test_keyboard_only(page, live_server, host, third_party, app):
     expect(page.frame_locator("iframe").locator("#video")).to_have_text("Video abc playing")
     assert page.evaluate("document.activeElement.tagName") == "IFRAME"
     assert records(app) == []
+
+
+def test_axe_finds_nothing_in_the_placeholders(page, live_server, host, third_party):
+    open_page(page, live_server, host, third_party, attrs=' data-lang="sv"')
+    results = Axe().run(page, context={"include": [["consent-placeholder"]]})
+    assert results.violations_count == 0, results.generate_report()
+    checked = {rule["id"] for rule in results.response["passes"]}
+    assert {"button-name", "color-contrast", "link-name"} <= checked, "axe looked inside the shadow roots"
 
 
 @pytest.mark.parametrize(("lang", "texts"), [
