@@ -1,15 +1,13 @@
 """deploy/nginx/ as the tests run it: the site file and its snippet, unchanged but for ports and paths,
 under an nginx of their own (root prefix, pid, logs and cache in a temp directory, loopback only).
 """
-import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 from pathlib import Path
 
-from tests.support.servers import _die_with_parent
+from tests.support.servers import die_with_parent, stop_process_group
 from tests.support.waiting import wait_for
 
 from .units import DEPLOY
@@ -151,7 +149,7 @@ class Nginx:
         self._log = open(self.tmp / "stderr.log", "wb")
         self.process = subprocess.Popen([*self.command, "-g", "daemon off;"], stdout=self._log,
                                         stderr=subprocess.STDOUT, start_new_session=True,
-                                        preexec_fn=_die_with_parent)
+                                        preexec_fn=die_with_parent)
         up = wait_for(lambda: self.process.poll() is None and accepts(self.http_port) and accepts(self.https_port),
                       timeout=timeout)
         if not up:
@@ -168,14 +166,6 @@ class Nginx:
 
     def stop(self):
         """SIGTERM to nginx's process group (master and workers), SIGKILL after 10 s; always returns."""
-        if self.process and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_process_group(self.process)
         if getattr(self, "_log", None):
             self._log.close()

@@ -27,7 +27,7 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 UNLIMITED = "1000000 per minute"
 
 
-def _die_with_parent():
+def die_with_parent():
     """In the child: SIGTERM when the process that started it dies, so that no server outlives a
     killed benchmark or test run (Linux prctl PR_SET_PDEATHSIG)."""
     with contextlib.suppress(OSError, AttributeError):
@@ -114,7 +114,7 @@ class Gunicorn:
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self._log,
                                         stderr=subprocess.STDOUT, start_new_session=True,
-                                        preexec_fn=_die_with_parent)
+                                        preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
