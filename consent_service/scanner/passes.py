@@ -56,8 +56,9 @@ async def settle(recorder, plan):
         await asyncio.sleep(POLL_SECONDS)
 
 
-async def _open(page, url, plan, recorder, problems):
-    """Navigate to ``url`` and let it settle; a page that never finishes loading is a problem, not an end."""
+async def _open(page, url, plan, recorder, problems, settled=True):
+    """Navigate to ``url`` and (if ``settled``) let it settle; a page that never finishes loading is a
+    problem, not an end."""
     try:
         response = await page.goto(url, wait_until="commit", timeout=plan.timing("navigation_timeout") * 1000)
     except PlaywrightTimeout:
@@ -70,7 +71,8 @@ async def _open(page, url, plan, recorder, problems):
         await page.wait_for_load_state("load", timeout=plan.timing("load_timeout") * 1000)
     except PlaywrightTimeout:
         problems.append(f"did not finish loading within {plan.timing('load_timeout'):g} s")
-    await settle(recorder, plan)
+    if settled:
+        await settle(recorder, plan)
 
 
 def _button_name(site, kind):
@@ -155,7 +157,8 @@ async def run_pass(browser, plan, url, kind):
         page = await context.new_page()
         await recorder.attach(context, page)
         try:
-            await _open(page, url, plan, recorder, problems)
+            # Before a click only the banner matters: what the page does meanwhile is the first pass's.
+            await _open(page, url, plan, recorder, problems, settled=kind == NONE)
             if kind != NONE:
                 await _decide(page, plan, kind, recorder)
                 await _open(page, url, plan, recorder, problems)

@@ -72,8 +72,8 @@ def test_a_crashed_tab_is_reported_and_the_scan_goes_on(scan_app, fixtures, monk
     origin = fixtures.sites["bounds"].origin
     opened = scanner_passes._open
 
-    async def crash_p2(page, url, plan, recorder, problems):
-        await opened(page, url, plan, recorder, problems)
+    async def crash_p2(page, url, plan, recorder, problems, **options):
+        await opened(page, url, plan, recorder, problems, **options)
         if url.endswith("/p2"):
             session = await page.context.new_cdp_session(page)
             crashing = asyncio.ensure_future(session.send("Page.crash"))  # never answered: the renderer is gone
