@@ -34,14 +34,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
-import sqlalchemy as sa
 
-from consent_service import config
 from consent_service.sites import DEFAULT_FILE
 
 from bench.throughput import wrk
 from tests.support.load import decision
 from tests.support.servers import ROOT, Gunicorn, PostgresCluster, migrate, service_env
+from tests.support.waiting import wait_until_steady
 
 RESULTS = ROOT / "bench" / "results"
 PARALLEL_COMMITTERS = 16
@@ -57,33 +56,66 @@ def sites_file(directory, count):
     return path, ["entrack", *(f"site{n}" for n in range(2, count + 1))]
 
 
+def query(url, sql, params=()):
+    """The rows of one statement, on a connection of its own (committed)."""
+    with psycopg.connect(url) as connection:
+        cursor = connection.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
 def empty_ledger(url):
-    engine = sa.create_engine(config.database_uri(url, ""), poolclass=sa.pool.NullPool)
-    with engine.begin() as connection:
-        connection.execute(sa.text("TRUNCATE consent_records, idempotency_keys, chain_heads RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    query(url, "TRUNCATE consent_records, idempotency_keys, chain_heads RESTART IDENTITY CASCADE")
+
+
+def cpu_seconds(pid, with_children=True):
+    """CPU time of a process (user + system), and of its children that it has waited for."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(n) for n in fields[11:15 if with_children else 13]) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu(cluster):
+    """CPU time used so far by the cluster: the postmaster, its live processes, and the exited ones."""
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    total = cpu_seconds(postmaster)
+    for pid in children:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            pass  # exited meanwhile: counted in the postmaster's children's time once reaped
+    return total
+
+
+def wal_position(url):
+    return query(url, "SELECT pg_current_wal_lsn()")[0][0]
+
+
+def costs(url, cluster, before, decisions, service_cpu=None):
+    """Per stored decision: the database's CPU, the WAL written and (given) the service's CPU."""
+    wal = query(url, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (before["wal"],))[0][0]
+    row = {"db_cpu_ms_per_decision": round((database_cpu(cluster) - before["db_cpu"]) / max(decisions, 1) * 1000, 3),
+           "wal_bytes_per_decision": round(float(wal) / max(decisions, 1))}
+    if service_cpu is not None:
+        row["service_cpu_ms_per_decision"] = round(service_cpu / max(decisions, 1) * 1000, 3)
+    return row
 
 
 def batches(url):
     """``{site: (records, transactions)}`` of the ledger."""
-    engine = sa.create_engine(config.database_uri(url, ""), poolclass=sa.pool.NullPool)
-    with engine.connect() as connection:
-        rows = connection.execute(sa.text(
-            "SELECT site, count(*), count(DISTINCT xmin::text) FROM consent_records GROUP BY site")).all()
-    engine.dispose()
+    rows = query(url, "SELECT site, count(*), count(DISTINCT xmin::text) FROM consent_records GROUP BY site")
     return {site: (records, transactions) for site, records, transactions in rows}
+
+
+def stored_count(url):
+    return sum(records for records, _ in batches(url).values())
 
 
 def head_timing(url, site="entrack"):
     """Where one chain's time goes, from its records' timestamps (taken while the head is held): the
     milliseconds per decision appended inside a batch, and the median gap from one batch's last append
     to the next batch's first (its commit, and the next leader's turn)."""
-    engine = sa.create_engine(config.database_uri(url, ""), poolclass=sa.pool.NullPool)
-    with engine.connect() as connection:
-        rows = connection.execute(sa.text(
-            "SELECT min(recorded_at), max(recorded_at), count(*) FROM consent_records WHERE site = :site "
-            "GROUP BY xmin::text ORDER BY min(recorded_at)"), {"site": site}).all()
-    engine.dispose()
+    rows = query(url, "SELECT min(recorded_at), max(recorded_at), count(*) FROM consent_records WHERE site = %s "
+                      "GROUP BY xmin::text ORDER BY min(recorded_at)", (site,))
     inside = sum((last - first).total_seconds() for first, last, _ in rows)
     appended_after_first = sum(count - 1 for _, _, count in rows)
     gaps = sorted((rows[n + 1][0] - rows[n][1]).total_seconds() for n in range(len(rows) - 1))
@@ -126,6 +158,7 @@ def writer_process(url, sites_path, sites, threads, seconds, barrier, answers):
     """In a process of its own: ``threads`` threads storing decisions through the ledger's service for
     ``seconds`` after ``barrier``; puts ``(stored, errors)`` on ``answers``."""
     from consent_service import create_app
+    from consent_service.extensions import db
     from consent_service.ledger import service
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "b" * 64, "CONSENT_SITES_FILE": str(sites_path),
@@ -143,18 +176,22 @@ def writer_process(url, sites_path, sites, threads, seconds, barrier, answers):
                 except Exception as error:  # counted and reported: a benchmark measures, it does not stop
                     errors.append(type(error).__name__)
 
+    with app.app_context():  # every thread's connection opened now, not in the measured time
+        connections = [db.engine.connect() for _ in range(threads)]
+        for connection in connections:
+            connection.close()
     barrier.wait(120)
-    deadline = time.monotonic() + seconds
+    deadline, started = time.monotonic() + seconds, time.process_time()
     workers = [threading.Thread(target=visitor, args=(n,)) for n in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(seconds + 60)
-    answers.put((sum(counts), errors))
+    answers.put((sum(counts), errors, time.process_time() - started))
 
 
-def measure_writer(url, sites_path, sites, shape, seconds):
-    """The ledger's write path in ``shape`` (processes, threads): decisions/s and batches."""
+def measure_writer(url, cluster, sites_path, sites, shape, seconds):
+    """The ledger's write path in ``shape`` (processes, threads): decisions/s, batches, costs."""
     empty_ledger(url)
     count, threads = shape
     context = multiprocessing.get_context("spawn")
@@ -165,34 +202,46 @@ def measure_writer(url, sites_path, sites, shape, seconds):
     for process in processes:
         process.start()
     barrier.wait(120)
+    before = {"wal": wal_position(url), "db_cpu": database_cpu(cluster)}
     parts = [answers.get(timeout=seconds + 120) for _ in processes]
     for process in processes:
         process.join(30)
     stored = batches(url)
     records = sum(r for r, _ in stored.values())
     transactions = sum(t for _, t in stored.values())
-    errors = [name for _, names in parts for name in names]
+    errors = [name for _, names, _ in parts for name in names]
     row = {"sites": len(sites), "shape": f"{count}x{threads}",
-           "per_second": round(sum(done for done, _ in parts) / seconds, 1), "errors": len(errors),
+           "per_second": round(sum(part[0] for part in parts) / seconds, 1), "errors": len(errors),
            "error_kinds": sorted(set(errors)), "stored": records,
            "decisions_per_batch": round(records / max(transactions, 1), 2)}
+    row.update(costs(url, cluster, before, records, service_cpu=sum(part[2] for part in parts)))
+    size = query(url, "SELECT pg_total_relation_size('consent_records') + pg_total_relation_size('idempotency_keys')")
+    row["table_bytes_per_decision"] = round(size[0][0] / max(records, 1))
     if len(sites) == 1:
         row.update(head_timing(url))
     return row
 
 
-def measure_http(url, sites_path, sites, seconds, tmp):
-    """wrk -c64 posting to one gunicorn instance, decisions spread over ``sites``."""
+def measure_http(url, cluster, sites_path, sites, seconds, tmp):
+    """wrk -c64 posting to one gunicorn instance, decisions spread over ``sites``; costs per decision."""
     empty_ledger(url)
     env = service_env(url, CONSENT_SITES_FILE=sites_path, GUNICORN_ACCESS_LOG="")
     with Gunicorn(env, workers=2, threads=4, log_path=Path(tmp) / f"gunicorn-{len(sites)}.log") as server:
         os.environ["WRK_SITES"] = ",".join(sites)
+        wrk(server.url + "/api/v1/consents", "post_sites.lua", 1, HTTP_CONNECTIONS)  # connections opened
+        stored_before = wait_until_steady(lambda: stored_count(url), steady=0.5, timeout=30)
+        before = {"wal": wal_position(url), "db_cpu": database_cpu(cluster)}
+        service_before = server.cpu_seconds()
         try:
             run = wrk(server.url + "/api/v1/consents", "post_sites.lua", seconds, HTTP_CONNECTIONS)
         finally:
             del os.environ["WRK_SITES"]
-    return {"sites": len(sites), "connections": HTTP_CONNECTIONS, "per_second": round(run["per_second"], 1),
-            "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"], "errors": run["errors"]}
+        service_cpu = server.cpu_seconds() - service_before
+        stored = wait_until_steady(lambda: stored_count(url), steady=0.5, timeout=30) - stored_before
+        row = {"sites": len(sites), "connections": HTTP_CONNECTIONS, "per_second": round(run["per_second"], 1),
+               "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"], "errors": run["errors"], "stored": stored}
+        row.update(costs(url, cluster, before, stored, service_cpu))
+    return row
 
 
 def machine():
@@ -222,16 +271,15 @@ def main():
     with tempfile.TemporaryDirectory(prefix="chain-ceiling-") as tmp, PostgresCluster() as cluster:
         url = cluster.url
         migrate(service_env(url))
-        with psycopg.connect(url) as connection:
-            report["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
+        report["postgresql"] = query(url, "SHOW server_version")[0][0]
         report.update(measure_commits(url, seconds))
         print(json.dumps({k: report[k] for k in ("commit", "commit_parallel")}), flush=True)
         one, many = sites_file(tmp, 1), sites_file(tmp, args.sites)
-        runs = [(f"writer_one_site_{a}x{b}", lambda s=(a, b): measure_writer(url, *one, s, seconds))
+        runs = [(f"writer_one_site_{a}x{b}", lambda s=(a, b): measure_writer(url, cluster, *one, s, seconds))
                 for a, b in args.shapes]
-        runs += [("writer_many_sites", lambda: measure_writer(url, *many, args.shapes[0], seconds)),
-                 ("http_one_site", lambda: measure_http(url, *one, seconds, tmp)),
-                 ("http_many_sites", lambda: measure_http(url, *many, seconds, tmp))]
+        runs += [("writer_many_sites", lambda: measure_writer(url, cluster, *many, args.shapes[0], seconds)),
+                 ("http_one_site", lambda: measure_http(url, cluster, *one, seconds, tmp)),
+                 ("http_many_sites", lambda: measure_http(url, cluster, *many, seconds, tmp))]
         for name, measure in runs:
             report[name] = measure()
             print(name, json.dumps(report[name]), flush=True)
