@@ -39,7 +39,8 @@ def create_app(test_config=None):
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
 
-    from . import audit, banner, cli, database_errors, errors, openapi, rate_limits, rights, scanner, security
+    from . import audit, banner, cli, database_errors, database_outage, errors, openapi, rate_limits, rights, scanner
+    from . import security
     from .ledger import api as ledger_api
     from .ledger import revocations
     from .state import app as state_app
@@ -48,6 +49,7 @@ def create_app(test_config=None):
 
     errors.register_request_errors(app)
     database_errors.init_app(app)
+    database_outage.init_app(app)
     rate_limits.init_app(app)
     security.init_app(app)
     app.register_blueprint(ledger_api.bp)

@@ -7,6 +7,8 @@ the few unprefixed variables below, then a test's overrides.
 import os
 import secrets
 
+from .database_outage import GuardedQueuePool
+
 WEAK_KEYS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
 MIN_KEY_LENGTH = 32
 SECRET_KEY_HELP = (
@@ -28,7 +30,9 @@ class Config:
     # Number of reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none).
     PROXY_FIX_X_FOR = 0
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    # Off: Flask-Limiter would add Retry-After to every limited answer (a 201 too) and stretch a 503's
+    # to the window's end; the 429 says its own (rate_limits.py), the 503 says 5 s.
+    RATELIMIT_HEADERS_ENABLED = False
     # A rate-limit store that is down (Redis) never fails a visitor's request: count in memory meanwhile.
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -54,8 +58,11 @@ def database_uri(url, instance_path):
 def engine_options(uri):
     """Pool and timeout settings per engine."""
     if uri.startswith("sqlite"):
-        return {"hide_parameters": True, "connect_args": {"timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "15"))}}
+        # A writer waits this long for SQLite's lock, then answers 503 (database_outage.py).
+        return {"hide_parameters": True, "poolclass": GuardedQueuePool,
+                "connect_args": {"timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "2"))}}
     return {
+        "poolclass": GuardedQueuePool,
         "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")),
         "pool_timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
@@ -63,7 +70,8 @@ def engine_options(uri):
         # Error texts never carry statement parameters (user agents, page addresses) into logs.
         "hide_parameters": True,
         "pool_recycle": 1800,
-        "connect_args": {"connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))},
+        # With DB_ANSWER_TIMEOUT (database_outage.py), a POST answers within 5 s while the database hangs.
+        "connect_args": {"connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "2"))},
     }
 
 

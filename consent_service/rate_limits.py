@@ -5,8 +5,12 @@ The limits themselves are set per view (``@limiter.limit``); storage is memory, 
 its own app (``state/app.py``) because every page view of a customer's site asks it.
 """
 import logging
+import time
 
 from .errors import error_response
+from .extensions import limiter
+
+FALLBACK_RETRY_AFTER = 60
 
 
 class ClientAddressFilter(logging.Filter):
@@ -24,10 +28,22 @@ if not any(isinstance(f, ClientAddressFilter) for f in _limiter_log.filters):
     _limiter_log.addFilter(ClientAddressFilter())
 
 
+def seconds_until_reset():
+    """Whole seconds until the breached limit's window lets this client in again (at least 1)."""
+    breached = limiter.current_limit
+    if breached is None:
+        return FALLBACK_RETRY_AFTER
+    return max(1, int(breached.reset_at - time.time()))
+
+
 def rate_limited(error):
-    """429 through the one error path, with Retry-After (Flask-Limiter refines it to the window)."""
+    """429 through the one error path; Retry-After says when the window lets the client in again.
+
+    Flask-Limiter's own headers are off (``RATELIMIT_HEADERS_ENABLED``): they would put a
+    Retry-After on every limited answer, a 201 too, and turn a 503's 5 s into the window's end.
+    """
     response = error_response(429, "Too many requests from this address; retry later.")
-    response.headers["Retry-After"] = "60"
+    response.headers["Retry-After"] = str(seconds_until_reset())
     return response
 
 

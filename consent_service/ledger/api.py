@@ -1,6 +1,7 @@
 """The ledger's JSON API: thin views that parse, call the service and dump."""
 from flask import Blueprint, current_app, jsonify, request
 
+from ..database_outage import require_database
 from ..errors import ApiError
 from ..extensions import limiter
 from ..request_data import idempotency_key, json_body
@@ -29,6 +30,7 @@ def post_consent():
     header_key = idempotency_key()
     if header_key and data.get("idempotency_key") not in (None, header_key):
         raise ApiError(422, "The Idempotency-Key header and idempotency_key field differ.")
+    require_database()  # while the database is away: 503 at once, no queueing for the writer
     client = {
         "ip": request.remote_addr,
         "user_agent": request.headers.get("User-Agent"),
