@@ -44,14 +44,15 @@ class PassStopped(Exception):
     """The pass cannot go on; the message is its last problem."""
 
 
-async def settle(recorder, plan):
+async def settle(recorder, plan, dwell=None):
     """Wait, within the plan's cap, until the page has been quiet for a while after a minimum dwell."""
     start = time.monotonic()
+    dwell = plan.timing("dwell") if dwell is None else dwell
     while True:
         elapsed = time.monotonic() - start
         if elapsed >= plan.timing("settle_cap"):
             return
-        if elapsed >= plan.timing("dwell") and recorder.quiet_for() >= plan.timing("quiet"):
+        if elapsed >= dwell and recorder.quiet_for() >= plan.timing("quiet"):
             return
         await asyncio.sleep(POLL_SECONDS)
 
@@ -92,7 +93,8 @@ async def _decide(page, plan, kind, recorder):
                           f"{plan.timing('banner_timeout'):g} s") from None
     recorder.decision_at = time.monotonic()
     await button.click()
-    await settle(recorder, plan)
+    # What the click starts (scripts released, cookies removed) is seen here or on the next open.
+    await settle(recorder, plan, dwell=plan.timing("quiet"))
 
 
 async def _snapshot(page):
