@@ -3,7 +3,7 @@
     python3 verify.pyz consents.csv [--complete] [--head head.json --public-key KEY] [--jobs N]
 
 ``verify.pyz`` is this package zipped (download it from the audit page, or build it with
-``flask --app wsgi consent verifier --out verify.pyz``); from a checkout, ``python -m consent_service.proof``
+``./manage.sh flask consent verifier --out verify.pyz``); in a checkout, ``python -m consent_service.proof``
 runs the same. Checking the file needs only the standard library; ``--head`` needs the ``cryptography``
 package. Exit status: 0 the file verifies, 1 a row (named) or the signed head does not, 2 unusable input
 (or ``cryptography`` missing for ``--head``).
@@ -57,7 +57,10 @@ def _incomplete(path):
 
 
 def _arguments(prog):
-    parser = argparse.ArgumentParser(prog=prog, description="Check a consent-proof CSV file offline.")
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Check a consent-proof CSV file offline.",
+        epilog="Exit status: 0 the file verifies, 1 a row (named) or the signed head does not, 2 unusable input "
+               "(or --head without the cryptography package).")
     parser.add_argument("file", help="the consent-proof CSV file")
     parser.add_argument("--complete", action="store_true",
                         help="also require each site's whole chain from the genesis (exit 1 otherwise)")
