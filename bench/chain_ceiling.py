@@ -1,23 +1,20 @@
-"""One chain per site on PostgreSQL: how many decisions per second one site's chain takes, what bounds
-it, and what more sites add. On a throwaway PostgreSQL cluster of its own (fsync on).
+"""One chain per site on PostgreSQL: how many decisions per second one site takes, what bounds it, and
+what more sites add; on a throwaway PostgreSQL cluster (fsync on). docs/scaling.md explains the figures.
 
-    python -m bench.chain_ceiling [--seconds 10] [--shapes 4x4,2x32] [--sites 8] [--quick]
+    python -m bench.chain_ceiling [--seconds 10] [--shapes 4x4,2x32] [--sites 8] [--http-threads 4,16] [--quick]
 
-1. ``commit``: one connection moving one row and committing, in a loop: how often a chain head could
-   advance if a batch cost nothing but its commit. ``commit_parallel``: 16 connections, a row each:
-   the commits per second this PostgreSQL takes in all (one WAL flush serves concurrent commits).
-2. ``writer_one_site``: the ledger's own write path (``ledger.service.record_decision``: idempotency
-   lookup, hash chain, group commit, token), no HTTP, every decision for one site, per SHAPE
-   (PROCESSES x THREADS: 4x4 is two instances of 2 workers x 4 threads; 2x32 lets batches fill):
-   decisions/s; the transactions that stored them (rows stored by one transaction share its xmin),
-   decisions per batch; from the records' own timestamps, the time a batch appends each decision
-   while it holds the chain head, and the time from one batch's last append to the next one's first
-   (its commit, and the next leader taking the head).
-3. ``writer_many_sites``: the first shape with the decisions spread over SITES sites (a chain each).
-4. ``http_one_site`` / ``http_many_sites``: wrk -c64 posting to one gunicorn instance (2 workers x 4
-   threads, the shipped configuration) for one site, then spread over SITES sites.
-
-Results: stdout and bench/results/chain_ceiling-*.json. docs/scaling.md explains the figures.
+- ``commit``: one connection advancing one row and committing, in a loop (the floor under every batch);
+  ``commit_parallel``: 16 connections, a row each (one WAL flush serves concurrent commits);
+  ``round_trip_ms``: a ``SELECT 1``.
+- ``writer_one_site_PxT``: the ledger's own write path (``ledger.service.record_decision``), no HTTP, in P
+  processes x T threads, one site: decisions/s, decisions per batch (a transaction's rows share its
+  xmin), and from the records' timestamps, taken while the head is held, the time per decision appended
+  inside a batch and the gap from one batch's last append to the next one's first (commit, next turn).
+- ``writer_many_sites``: the first shape spread over SITES sites (a chain each).
+- ``http_many_sites``, ``http_one_site_threadsN``: wrk -c64 posting to one gunicorn instance of 2 workers
+  (x 4 threads, or N), spread over SITES sites or all for one.
+Each row also gives the database's and the service's CPU, and the WAL, per decision. Results: stdout and
+bench/results/chain_ceiling-*.json.
 """
 import argparse
 import base64
@@ -45,6 +42,7 @@ from tests.support.waiting import wait_until_steady
 RESULTS = ROOT / "bench" / "results"
 PARALLEL_COMMITTERS = 16
 HTTP_CONNECTIONS = 64
+EMPTY_LEDGER = "TRUNCATE consent_records, idempotency_keys, chain_heads RESTART IDENTITY CASCADE"
 
 
 def sites_file(directory, count):
@@ -61,10 +59,6 @@ def query(url, sql, params=()):
     with psycopg.connect(url) as connection:
         cursor = connection.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
-
-
-def empty_ledger(url):
-    query(url, "TRUNCATE consent_records, idempotency_keys, chain_heads RESTART IDENTITY CASCADE")
 
 
 def cpu_seconds(pid, with_children=True):
@@ -106,14 +100,9 @@ def batches(url):
     return {site: (records, transactions) for site, records, transactions in rows}
 
 
-def stored_count(url):
-    return sum(records for records, _ in batches(url).values())
-
-
 def head_timing(url, site="entrack"):
-    """Where one chain's time goes, from its records' timestamps (taken while the head is held): the
-    milliseconds per decision appended inside a batch, and the median gap from one batch's last append
-    to the next batch's first (its commit, and the next leader's turn)."""
+    """From the records' timestamps (taken while the head is held): milliseconds per decision appended
+    in a batch, and the median gap from a batch's last append to the next one's first (commit, next turn)."""
     rows = query(url, "SELECT min(recorded_at), max(recorded_at), count(*) FROM consent_records WHERE site = %s "
                       "GROUP BY xmin::text ORDER BY min(recorded_at)", (site,))
     inside = sum((last - first).total_seconds() for first, last, _ in rows)
@@ -141,6 +130,11 @@ def measure_commits(url, seconds):
         connection.execute("INSERT INTO bench_heads SELECT g, 0 FROM generate_series(0, %s) g ON CONFLICT DO NOTHING",
                            (PARALLEL_COMMITTERS,))
     single = commit_loop(url, 0, seconds)
+    trips, deadline = 0, time.monotonic() + seconds
+    with psycopg.connect(url, autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            connection.execute("SELECT 1").fetchone()
+            trips += 1
     counts = [0] * PARALLEL_COMMITTERS
     threads = [threading.Thread(target=lambda n=n: counts.__setitem__(n, commit_loop(url, n + 1, seconds)))
                for n in range(PARALLEL_COMMITTERS)]
@@ -151,17 +145,19 @@ def measure_commits(url, seconds):
     return {
         "commit": {"per_second": round(single / seconds, 1), "ms": round(seconds / single * 1000, 3)},
         "commit_parallel": {"connections": PARALLEL_COMMITTERS, "per_second": round(sum(counts) / seconds, 1)},
+        "round_trip_ms": round(seconds / trips * 1000, 3),
     }
 
 
 def writer_process(url, sites_path, sites, threads, seconds, barrier, answers):
     """In a process of its own: ``threads`` threads storing decisions through the ledger's service for
-    ``seconds`` after ``barrier``; puts ``(stored, errors)`` on ``answers``."""
+    ``seconds`` after ``barrier``; puts ``(stored, errors, CPU seconds)`` on ``answers``."""
     from consent_service import create_app
     from consent_service.extensions import db
     from consent_service.ledger import service
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "b" * 64, "CONSENT_SITES_FILE": str(sites_path),
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1),
+                      "SECRET_KEY": "b" * 64, "CONSENT_SITES_FILE": str(sites_path),
                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": threads + 2, "max_overflow": 0}})
     counts, errors = [0] * threads, []
     client = {"ip": "203.0.113.9", "user_agent": "Mozilla/5.0 bench", "gpc": False}
@@ -192,7 +188,7 @@ def writer_process(url, sites_path, sites, threads, seconds, barrier, answers):
 
 def measure_writer(url, cluster, sites_path, sites, shape, seconds):
     """The ledger's write path in ``shape`` (processes, threads): decisions/s, batches, costs."""
-    empty_ledger(url)
+    query(url, EMPTY_LEDGER)
     count, threads = shape
     context = multiprocessing.get_context("spawn")
     barrier, answers = context.Barrier(count + 1), context.Queue()
@@ -206,9 +202,7 @@ def measure_writer(url, cluster, sites_path, sites, shape, seconds):
     parts = [answers.get(timeout=seconds + 120) for _ in processes]
     for process in processes:
         process.join(30)
-    stored = batches(url)
-    records = sum(r for r, _ in stored.values())
-    transactions = sum(t for _, t in stored.values())
+    records, transactions = ledger_totals(url)
     errors = [name for _, names, _ in parts for name in names]
     row = {"sites": len(sites), "shape": f"{count}x{threads}",
            "per_second": round(sum(part[0] for part in parts) / seconds, 1), "errors": len(errors),
@@ -222,14 +216,21 @@ def measure_writer(url, cluster, sites_path, sites, shape, seconds):
     return row
 
 
-def measure_http(url, cluster, sites_path, sites, seconds, tmp):
-    """wrk -c64 posting to one gunicorn instance, decisions spread over ``sites``; costs per decision."""
-    empty_ledger(url)
+def ledger_totals(url):
+    """``(records, transactions)`` over every site."""
+    found = batches(url).values()
+    return sum(r for r, _ in found), sum(t for _, t in found)
+
+
+def measure_http(url, cluster, sites_path, sites, seconds, tmp, threads=4):
+    """wrk -c64 posting to a gunicorn of 2 workers x ``threads`` for ``sites``: rate, batches, costs."""
+    query(url, EMPTY_LEDGER)
     env = service_env(url, CONSENT_SITES_FILE=sites_path, GUNICORN_ACCESS_LOG="")
-    with Gunicorn(env, workers=2, threads=4, log_path=Path(tmp) / f"gunicorn-{len(sites)}.log") as server:
+    log = Path(tmp) / f"gunicorn-{len(sites)}-{threads}.log"
+    with Gunicorn(env, workers=2, threads=threads, log_path=log) as server:
         os.environ["WRK_SITES"] = ",".join(sites)
         wrk(server.url + "/api/v1/consents", "post_sites.lua", 1, HTTP_CONNECTIONS)  # connections opened
-        stored_before = wait_until_steady(lambda: stored_count(url), steady=0.5, timeout=30)
+        stored_before, batches_before = wait_until_steady(lambda: ledger_totals(url), steady=0.5, timeout=30)
         before = {"wal": wal_position(url), "db_cpu": database_cpu(cluster)}
         service_before = server.cpu_seconds()
         try:
@@ -237,30 +238,33 @@ def measure_http(url, cluster, sites_path, sites, seconds, tmp):
         finally:
             del os.environ["WRK_SITES"]
         service_cpu = server.cpu_seconds() - service_before
-        stored = wait_until_steady(lambda: stored_count(url), steady=0.5, timeout=30) - stored_before
-        row = {"sites": len(sites), "connections": HTTP_CONNECTIONS, "per_second": round(run["per_second"], 1),
-               "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"], "errors": run["errors"], "stored": stored}
+        stored, transactions = wait_until_steady(lambda: ledger_totals(url), steady=0.5, timeout=30)
+        stored, transactions = stored - stored_before, transactions - batches_before
+        row = {"sites": len(sites), "threads": threads, "per_second": round(run["per_second"], 1),
+               "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"], "errors": run["errors"], "stored": stored,
+               "decisions_per_batch": round(stored / max(transactions, 1), 2)}
         row.update(costs(url, cluster, before, stored, service_cpu))
     return row
 
 
 def machine():
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "load_average": [round(x, 2) for x in os.getloadavg()]}
+    cpu = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+           if line.startswith("model name")]
+    return {"cpus": os.cpu_count(), "cpu": cpu[0] if cpu else platform.processor(),
+            "python": platform.python_version(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def shapes(text):
-    """``"4x4,2x32"`` -> ``[(4, 4), (2, 32)]``."""
+    """``"4x4,2x32"`` -> ``[(4, 4), (2, 32)]``; ``"4,16"`` -> ``[(4,), (16,)]``."""
     return [tuple(int(n) for n in shape.split("x")) for shape in text.split(",")]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--shapes", type=shapes, default=shapes("4x4,2x32"), help="PROCESSESxTHREADS,...")
+    parser.add_argument("--shapes", type=shapes, default=shapes("4x4,2x32"), help="writers: PROCESSESxTHREADS,...")
     parser.add_argument("--sites", type=int, default=8)
+    parser.add_argument("--http-threads", type=shapes, default=shapes("4,16"), help="threads of one-site HTTP runs")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s per measurement")
     args = parser.parse_args()
     seconds = 2 if args.quick else args.seconds
@@ -273,13 +277,14 @@ def main():
         migrate(service_env(url))
         report["postgresql"] = query(url, "SHOW server_version")[0][0]
         report.update(measure_commits(url, seconds))
-        print(json.dumps({k: report[k] for k in ("commit", "commit_parallel")}), flush=True)
+        print(json.dumps({k: report[k] for k in ("commit", "commit_parallel", "round_trip_ms")}), flush=True)
         one, many = sites_file(tmp, 1), sites_file(tmp, args.sites)
         runs = [(f"writer_one_site_{a}x{b}", lambda s=(a, b): measure_writer(url, cluster, *one, s, seconds))
                 for a, b in args.shapes]
         runs += [("writer_many_sites", lambda: measure_writer(url, cluster, *many, args.shapes[0], seconds)),
-                 ("http_one_site", lambda: measure_http(url, cluster, *one, seconds, tmp)),
                  ("http_many_sites", lambda: measure_http(url, cluster, *many, seconds, tmp))]
+        runs += [(f"http_one_site_threads{n}", lambda n=n: measure_http(url, cluster, *one, seconds, tmp, n))
+                 for (n,) in args.http_threads]
         for name, measure in runs:
             report[name] = measure()
             print(name, json.dumps(report[name]), flush=True)
