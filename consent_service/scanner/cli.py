@@ -39,7 +39,10 @@ def scan_command(site_key, urls, max_pages, max_seconds, jobs, output_format, ou
         click.echo(f"Error: {getattr(error, 'message', error)}", err=True)
         sys.exit(COULD_NOT_SCAN)
     scan = service.create_scan(plan, f"cli:{getpass.getuser()}")
-    service.run_in_thread(scan.id, plan).join()
+    echo = _show_progress if sys.stderr.isatty() else None
+    service.run_in_thread(scan.id, plan, echo).join()
+    if echo:
+        click.echo(err=True)
     db.session.expire_all()
     document = service.document(db.session.get(Scan, scan.id))
     if document.get("error"):
@@ -52,6 +55,10 @@ def scan_command(site_key, urls, max_pages, max_seconds, jobs, output_format, ou
     else:
         click.echo(text, nl=False)
     sys.exit(document.get("exit_code", COULD_NOT_SCAN))
+
+
+def _show_progress(done, total):
+    click.echo(f"\r{done} of {total} passes done", err=True, nl=False)
 
 
 def init_app(app):

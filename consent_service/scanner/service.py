@@ -57,11 +57,13 @@ def _crawler():
     return crawl, BrowserUnavailable
 
 
-def _progress(scan_id):
-    """A progress callback that writes the pass counts, at most every half second."""
+def _progress(scan_id, echo=None):
+    """A progress callback that writes the pass counts, at most every half second (and tells ``echo``)."""
     last = [0.0]
 
     def update(done, total):
+        if echo is not None:
+            echo(done, total)
         if time.monotonic() - last[0] < PROGRESS_EVERY_SECONDS and done < total:
             return
         last[0] = time.monotonic()
@@ -71,7 +73,7 @@ def _progress(scan_id):
     return update
 
 
-def execute(scan_id, plan):
+def execute(scan_id, plan, echo=None):
     """Run the queued scan ``scan_id`` in this thread (within an app context) and store its result."""
     from . import result
     scan = db.session.get(Scan, scan_id)
@@ -81,7 +83,7 @@ def execute(scan_id, plan):
     try:
         crawl, browser_error = _crawler()
         try:
-            pages, skipped, started, finished = crawl(plan, _progress(scan_id))
+            pages, skipped, started, finished = crawl(plan, _progress(scan_id, echo))
         except browser_error as error:
             raise ScannerUnavailable(str(error)) from None
         document = result.build(plan, pages, skipped, started, finished)
@@ -135,14 +137,14 @@ def store(scan_id, document):
     return document
 
 
-def run_in_thread(scan_id, plan):
+def run_in_thread(scan_id, plan, echo=None):
     """Run a scan in a new thread with its own app context (and event loop); return the thread."""
     app = current_app._get_current_object()
 
     def work():
         with app.app_context():
             try:
-                execute(scan_id, plan)
+                execute(scan_id, plan, echo)
             except Exception:  # a bug must not leave the scan "running" forever; the log has the traceback
                 log.exception("scan %s failed", scan_id)
                 db.session.rollback()

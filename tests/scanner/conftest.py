@@ -1,17 +1,15 @@
 """The scanner's test setup: the fixture sites and third party (module-wide), a consent service serving
 the real banner to them, and a helper that runs ``flask scan`` and reads its JSON."""
 import json
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from consent_service import create_app
-from consent_service.extensions import db
 
-from tests.conftest import TEST_SECRET
+from tests.support.apps import app_settings, close_app
 from tests.support.fixture_sites import sites_toml, start_fixtures
 from tests.support.scanner_sites import SITES, THIRD_PARTY
+from tests.support.servers import serving
 
 # Short enough for tests, long enough for a shared machine whose load runs high (pages have taken 9 s).
 FAST = {
@@ -33,18 +31,11 @@ def scan_app(databases, fixtures, tmp_path_factory):
     """The consent service for the fixture sites, served on 127.0.0.1 (module-wide: scans are slow)."""
     path = tmp_path_factory.mktemp("scanner") / "sites.toml"
     path.write_text(sites_toml({key: [server.origin] for key, server in fixtures.sites.items()}), encoding="utf-8")
-    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "SQLALCHEMY_DATABASE_URI": databases.fresh(),
-                      "CONSENT_SITES_FILE": str(path), **FAST})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    fixtures.addresses.service = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    app = create_app(app_settings(databases.fresh(), CONSENT_SITES_FILE=str(path), **FAST))
+    with serving(app) as url:
+        fixtures.addresses.service = url
+        yield app
+    close_app(app)
 
 
 def run_scan(app, site, *args):

@@ -1,7 +1,7 @@
 """The auditor portal's scans: behind the audit sign-in, a scan started from the form runs in the
 background with its progress on its page, then shows its report; one scan at a time; bad input refused."""
 import re
-import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -9,6 +9,7 @@ from consent_service.extensions import db
 from consent_service.scanner.models import Scan
 
 from tests.support.audit import bearer, make_auditor
+from tests.support.waiting import wait_for
 
 WAIT_SECONDS = 240
 
@@ -38,14 +39,13 @@ def start(client, **fields):
 
 def wait_until_finished(app, scan_id):
     """The scan, once finished (bounded wait on the database)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
+    def read():
         with app.app_context():
-            scan = db.session.get(Scan, scan_id)
-            if scan.finished:
-                return scan
-        time.sleep(0.2)
-    raise AssertionError(f"scan {scan_id} did not finish within {WAIT_SECONDS} s")
+            return db.session.get(Scan, scan_id)
+
+    scan = wait_for(read, lambda found: found.finished, timeout=WAIT_SECONDS)
+    assert scan.finished, f"scan {scan_id} did not finish within {WAIT_SECONDS} s"
+    return scan
 
 
 def test_pages_need_a_signed_in_auditor(scan_app):
@@ -105,3 +105,20 @@ def test_auditors_see_only_scans_of_their_sites(scan_app, spa_auditor):
     assert other.get(f"/audit/scans/{scan_id}").status_code == 404
     assert other.get(f"/audit/scans/{scan_id}.json", headers=bearer(token)).status_code == 404
     assert f"#{scan_id}</a>" not in other.get("/audit/scans/").get_data(as_text=True)
+
+
+def test_a_scan_cut_off_by_a_stop_of_the_service_does_not_block_the_next(scan_app, spa_auditor):
+    client, _ = spa_auditor
+    with scan_app.app_context():
+        stale = Scan(site="spa", status="running", requested_by="sam", passes_done=1, passes_total=3,
+                     created_at=datetime.now(timezone.utc) - timedelta(hours=2), options='{"max_seconds": 300}')
+        db.session.add(stale)
+        db.session.commit()
+        stale_id = stale.id
+    response = start(client)
+    assert response.status_code == 302
+    wait_until_finished(scan_app, int(response.headers["Location"].rsplit("/", 1)[1]))
+    with scan_app.app_context():
+        scan = db.session.get(Scan, stale_id)
+        assert (scan.status, scan.exit_code) == ("failed", 2)
+        assert "interrupted" in scan.result
