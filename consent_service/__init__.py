@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, favicon
+from . import config, favicon, hosts
 from .extensions import cors, db, limiter, migrate
 from .sites import EXTENSION as SITES, configured_sites, load_sites
 
@@ -27,6 +27,7 @@ def create_app(test_config=None):
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     config.check_secret_key(app)
+    hosts.configure(app.config)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(app.config.get("DATABASE_URL"), app.instance_path)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {

@@ -27,6 +27,9 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024
     JSON_SORT_KEYS = False
     CONSENT_SITES_FILE = None
+    # The service's own origin, e.g. https://consent.example.org: links, redirects and the Origin check
+    # use it, and requests naming another host are refused (hosts.py). Unset: a local run on 127.0.0.1.
+    PUBLIC_URL = None
     # Number of reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none).
     PROXY_FIX_X_FOR = 0
     RATELIMIT_STORAGE_URI = "memory://"
@@ -77,7 +80,7 @@ def engine_options(uri):
 
 def load_environment(config):
     """Copy the unprefixed variables that deployments conventionally set."""
-    for name in ("DATABASE_URL", "CONSENT_SITES_FILE", "RATELIMIT_STORAGE_URI"):
+    for name in ("DATABASE_URL", "CONSENT_SITES_FILE", "RATELIMIT_STORAGE_URI", "PUBLIC_URL"):
         if os.environ.get(name):
             config[name] = os.environ[name]
     if os.environ.get("PROXY_FIX_X_FOR"):

@@ -7,7 +7,9 @@ import logging
 
 from flask import current_app, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+
+from .hosts import UNKNOWN_HOST
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/audit/")
@@ -53,6 +55,8 @@ def validation_error(error):
 
 def http_error(error):
     """An HTTP error as JSON for the API (and clients asking for JSON); as is for pages."""
+    if isinstance(error, SecurityError):  # a Host not in TRUSTED_HOSTS; never repeated back
+        error.description = UNKNOWN_HOST
     if not _wants_json():
         return error
     message = error.description

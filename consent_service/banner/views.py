@@ -1,6 +1,7 @@
 """The banner's routes: the one script a site embeds, the embeds module it loads on demand, the demo page."""
 from flask import Blueprint, abort, current_app, render_template, request
 
+from ..hosts import own_origin
 from ..sites import configured_sites, find_site
 from .assets import build_embeds, build_script
 
@@ -63,7 +64,7 @@ def demo():
     lang = request.args.get("lang")
     if lang not in dict(DEMO_LANGUAGES):
         lang = None
-    script_tag = f'<script src="{request.host_url}banner.js" data-site="{site.key}"></script>'
+    script_tag = f'<script src="{own_origin()}/banner.js" data-site="{site.key}"></script>'
     return render_template(
         "banner/demo.html", site=site, lang=lang, page_lang=lang or "en",
         languages=DEMO_LANGUAGES, script_tag=script_tag,

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify, request
 from ..database_outage import require_database
 from ..errors import ApiError
 from ..extensions import limiter
+from ..hosts import own_origin
 from ..request_data import idempotency_key, json_body
 from ..security import OriginNotAllowed
 from . import service
@@ -15,7 +16,7 @@ bp = Blueprint("ledger_api", __name__, url_prefix="/api/v1")
 def check_origin(site):
     """A browser's Origin must be one of the site's, or this service's own."""
     origin = request.headers.get("Origin")
-    if origin is None or origin == request.host_url.rstrip("/") or origin in site.origins:
+    if origin is None or origin == own_origin() or origin in site.origins:
         return
     raise OriginNotAllowed(origin, site.key)
 

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 
 from ..extensions import limiter
+from ..hosts import external_url, own_origin
 from ..sites import LANGUAGES, configured_sites, find_site
 from ..state import cookie as consent_cookie
 from . import back_link, identity, service
@@ -55,7 +56,7 @@ def privacy(site_key):
 
 def _back_page(site):
     """The page the visitor came from (``?back=``), when it may be linked back to; else None."""
-    return back_link.page(site, request.args.get("back"), request.host_url)
+    return back_link.page(site, request.args.get("back"), own_origin())
 
 
 def _consent_page(site, language, token, message=None, status=200, back_to=None):
@@ -148,7 +149,7 @@ def withdraw():
     owner, token = _proven(ActionForm(), site, language)
     client = {"ip": request.remote_addr, "user_agent": request.headers.get("User-Agent"),
               "gpc": request.headers.get("Sec-GPC", "").strip() == "1"}
-    body = service.withdraw(owner, language, url_for("rights.my_consent", _external=True), client)
+    body = service.withdraw(owner, language, external_url("rights.my_consent"), client)
     if not body:
         return _consent_page(site, language, token)
     back = _back_page(site)

@@ -41,6 +41,7 @@ class Deployment:
         self.instances = {}
         self.ports = (free_port(), free_port())
         self.nginx = nginx.Nginx(tmp / "nginx", self.ports, free_port(), free_port())
+        self.env["PUBLIC_URL"] = self.nginx.url  # the example's address is this nginx's here
 
     def migrate(self):
         """The migrate unit's ExecStart, once."""

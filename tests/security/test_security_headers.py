@@ -150,7 +150,8 @@ def test_scripts_and_styles_may_be_embedded_elsewhere(app):
         assert response.mimetype in ("text/javascript", "application/javascript", "text/css"), rule.rule
 
 
-def test_hsts_only_over_https(client):
+def test_hsts_only_over_https(make_app):
+    client = make_app(PUBLIC_URL="https://consent.example.fi").test_client()
     assert "Strict-Transport-Security" not in client.get("/").headers
     secure = client.get("/", base_url="https://consent.example.fi")
     assert secure.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"

@@ -14,6 +14,12 @@ SITE_ORIGIN = "https://www.entrack.fi"
 
 
 @pytest.fixture
+def app_config():
+    """Served at https://consent.example.fi (and, as every instance, on the loopback names)."""
+    return {"PUBLIC_URL": "https://consent.example.fi"}
+
+
+@pytest.fixture
 def token(client, consent_body):
     return client.post("/api/v1/consents", json=consent_body).get_json()["token"]
 
