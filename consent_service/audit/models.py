@@ -47,3 +47,16 @@ class AuditExport(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     # The filter as JSON, e.g. {"site": ["entrack"], "from": "2026-11-01T00:00:00.000000Z"}.
     filter: Mapped[str] = mapped_column(Text)
+
+
+class AuditorSession(db.Model):
+    """One signed-in browser of an auditor. The session cookie holds a random secret; only its hash is
+    kept here, and signing out ends the row, so that a copied cookie is worth nothing afterwards."""
+
+    __tablename__ = "auditor_sessions"
+    __table_args__ = (Index("ix_auditor_sessions_auditor_id", "auditor_id"),)
+
+    secret_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    auditor_id: Mapped[int] = mapped_column(ForeignKey("auditors.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,21 +1,21 @@
-"""Auditor accounts, who is asking, and the log of what they read. The audit area commits only here
-and in ``retention``."""
+"""Auditor accounts, who is asking, and the log of what they read. The audit area commits only here,
+in ``sessions`` (web sign-in) and in ``retention``."""
 import hashlib
 import json
 import re
 import secrets
 from datetime import datetime, timezone
 
-from flask import current_app, request, session
+from flask import current_app, request
 from sqlalchemy import func, select
 
 from ..errors import ApiError
 from ..extensions import db
 from ..request_data import bearer_token
 from ..sites import configured_sites
+from . import sessions
 from .models import AuditExport, Auditor
 
-SESSION_KEY = "auditor"
 TOKEN_BYTES = 32
 _NAME = re.compile(r"^[\w.@+-]{1,80}$")
 BEARER_HELP = "Send 'Authorization: Bearer TOKEN' with a token from `flask --app wsgi auditor create`."
@@ -80,24 +80,18 @@ def sign_in(token):
     """Start a web session for the token's auditor; return the auditor, or None for a bad token."""
     auditor = authenticate(token)
     if auditor is not None:
-        session.clear()  # a fresh session: nothing from before signing in carries over
-        session[SESSION_KEY] = [auditor.id, auditor.token_hash[:16]]
+        sessions.start(auditor)
     return auditor
 
 
 def sign_out():
-    session.clear()
+    """End this browser's session, on the server too: a copied session cookie no longer signs anyone in."""
+    sessions.end()
 
 
 def session_auditor():
-    """The signed-in auditor of this browser session, if still active."""
-    value = session.get(SESSION_KEY)
-    if not (isinstance(value, list) and len(value) == 2):
-        return None
-    auditor = db.session.get(Auditor, value[0])
-    if auditor is None or auditor.revoked_at is not None or auditor.token_hash[:16] != value[1]:
-        return None
-    return auditor
+    """The signed-in auditor of this browser session, if the session and the account are still active."""
+    return sessions.auditor()
 
 
 def current_auditor():
