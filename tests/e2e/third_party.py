@@ -1,9 +1,8 @@
 """A stand-in third party on 127.0.0.2: an embed page like youtube-nocookie.com's, an image, and the log
 of every request that reached it (what a provider would learn about the visitor)."""
-import threading
-
 import pytest
-from werkzeug.serving import make_server
+
+from tests.support.servers import serving
 
 THIRD_PARTY_HOST = "127.0.0.2"
 # A 1x1 transparent GIF: what a map tile or a tracking pixel would answer.
@@ -36,10 +35,6 @@ class ThirdParty:
 def third_party():
     """The stand-in provider, on its own loopback address (another site than the host page and the service)."""
     app = ThirdParty()
-    server = make_server(THIRD_PARTY_HOST, 0, app, threaded=True)
-    app.origin = f"http://{THIRD_PARTY_HOST}:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app, THIRD_PARTY_HOST) as origin:
+        app.origin = origin
+        yield app

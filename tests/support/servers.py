@@ -42,13 +42,14 @@ def free_port():
 
 
 @contextlib.contextmanager
-def serving(wsgi_app):
-    """``wsgi_app`` served on a free 127.0.0.1 port by a thread while the block runs; yields its base URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+def serving(wsgi_app, host="127.0.0.1"):
+    """``wsgi_app`` served on a free port of ``host`` (loopback) by a thread while the block runs; yields its
+    base URL."""
+    server = make_server(host, 0, wsgi_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://{host}:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=5)
