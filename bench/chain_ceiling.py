@@ -11,10 +11,9 @@ what more sites add; on a throwaway PostgreSQL cluster (fsync on). docs/scaling.
   xmin), and from the records' timestamps, taken while the head is held, the time per decision appended
   inside a batch and the gap from one batch's last append to the next one's first (commit, next turn).
 - ``writer_many_sites``: the first shape spread over SITES sites (a chain each).
-- ``http_many_sites``, ``http_one_site_threadsN``: wrk -c64 posting to one gunicorn instance of 2 workers
-  (x 4 threads, or N), spread over SITES sites or all for one.
-Each row also gives the database's and the service's CPU, and the WAL, per decision. Results: stdout and
-bench/results/chain_ceiling-*.json.
+- ``http_many_sites``, ``http_one_site_threadsN``: wrk -c64 posting (a new Idempotency-Key each) to one
+  gunicorn of 2 workers x 4 (or N) threads, over SITES sites or for one. Each row adds the database's and
+  the service's CPU and the WAL per decision. Results: stdout and bench/results/chain_ceiling-*.json.
 """
 import argparse
 import base64
@@ -92,12 +91,6 @@ def costs(url, cluster, before, decisions, service_cpu=None):
     if service_cpu is not None:
         row["service_cpu_ms_per_decision"] = round(service_cpu / max(decisions, 1) * 1000, 3)
     return row
-
-
-def batches(url):
-    """``{site: (records, transactions)}`` of the ledger."""
-    rows = query(url, "SELECT site, count(*), count(DISTINCT xmin::text) FROM consent_records GROUP BY site")
-    return {site: (records, transactions) for site, records, transactions in rows}
 
 
 def head_timing(url, site="entrack"):
@@ -218,8 +211,16 @@ def measure_writer(url, cluster, sites_path, sites, shape, seconds):
 
 def ledger_totals(url):
     """``(records, transactions)`` over every site."""
-    found = batches(url).values()
-    return sum(r for r, _ in found), sum(t for _, t in found)
+    return tuple(query(url, "SELECT count(*), count(DISTINCT xmin::text) FROM consent_records")[0])
+
+
+def post(server, sites, seconds):
+    """wrk -c64 for ``seconds``: decisions for ``sites``, each with a new Idempotency-Key."""
+    os.environ.update(WRK_SITES=",".join(sites), WRK_KEY_PREFIX=uuid.uuid4().hex)
+    try:
+        return wrk(server.url + "/api/v1/consents", "post_sites.lua", seconds, HTTP_CONNECTIONS)
+    finally:
+        del os.environ["WRK_SITES"], os.environ["WRK_KEY_PREFIX"]
 
 
 def measure_http(url, cluster, sites_path, sites, seconds, tmp, threads=4):
@@ -228,15 +229,11 @@ def measure_http(url, cluster, sites_path, sites, seconds, tmp, threads=4):
     env = service_env(url, CONSENT_SITES_FILE=sites_path, GUNICORN_ACCESS_LOG="")
     log = Path(tmp) / f"gunicorn-{len(sites)}-{threads}.log"
     with Gunicorn(env, workers=2, threads=threads, log_path=log) as server:
-        os.environ["WRK_SITES"] = ",".join(sites)
-        wrk(server.url + "/api/v1/consents", "post_sites.lua", 1, HTTP_CONNECTIONS)  # connections opened
+        post(server, sites, 1)  # connections opened
         stored_before, batches_before = wait_until_steady(lambda: ledger_totals(url), steady=0.5, timeout=30)
         before = {"wal": wal_position(url), "db_cpu": database_cpu(cluster)}
         service_before = server.cpu_seconds()
-        try:
-            run = wrk(server.url + "/api/v1/consents", "post_sites.lua", seconds, HTTP_CONNECTIONS)
-        finally:
-            del os.environ["WRK_SITES"]
+        run = post(server, sites, seconds)
         service_cpu = server.cpu_seconds() - service_before
         stored, transactions = wait_until_steady(lambda: ledger_totals(url), steady=0.5, timeout=30)
         stored, transactions = stored - stored_before, transactions - batches_before
