@@ -28,7 +28,10 @@ class Moment(fields.Field):
             raise self.make_error("invalid") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc), False
+        try:
+            return moment.astimezone(timezone.utc), False
+        except OverflowError:  # e.g. 0001-01-01T00:00+14:00 is before the first representable moment
+            raise self.make_error("invalid") from None
 
 
 class RangeQuerySchema(Schema):
@@ -44,12 +47,20 @@ class RangeQuerySchema(Schema):
             raise ValidationError("'from' is after 'to'.", "from")
 
 def time_bounds(data):
-    """``(start, end, end_inclusive)`` of a loaded range query; start and end None where open."""
+    """``(start, end, end_inclusive)`` of a loaded range query; start and end None where open.
+
+    ``to=9999-12-31``, whose whole day ends past the last representable moment, is an open end.
+    """
     start = data["from_"][0] if "from_" in data else None
     if "to" not in data:
         return start, None, False
     moment, is_date = data["to"]
-    return (start, moment + timedelta(days=1), False) if is_date else (start, moment, True)
+    if not is_date:
+        return start, moment, True
+    try:
+        return start, moment + timedelta(days=1), False
+    except OverflowError:
+        return start, None, False
 
 
 class ExportQuerySchema(RangeQuerySchema):

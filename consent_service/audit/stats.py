@@ -34,10 +34,11 @@ class Day:
 
 
 def default_range(start, end):
-    """The last DEFAULT_DAYS days when no start is given."""
+    """The last DEFAULT_DAYS days when no start is given (from the first day there is, near year 1)."""
     if start is None:
-        start = datetime.combine((end or datetime.now(timezone.utc)).date(), datetime.min.time(), timezone.utc)
-        start -= timedelta(days=DEFAULT_DAYS - 1)
+        last = (end or datetime.now(timezone.utc)).date()
+        first = last - timedelta(days=DEFAULT_DAYS - 1) if last > date.min + timedelta(days=DEFAULT_DAYS) else date.min
+        start = datetime.combine(first, datetime.min.time(), timezone.utc)
     return start, end
 
 
