@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from .hosts import UNKNOWN_HOST
+from .log_text import EscapedMessages, escaped
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/audit/")
@@ -70,7 +71,7 @@ def http_error(error):
 
 def unhandled_error(error):
     """Log the cause; answer without it."""
-    log.error("unhandled error on %s %s", request.method, request.path,
+    log.error("unhandled error on %s %s", request.method, escaped(request.path),
               exc_info=getattr(error, "original_exception", None))
     if _wants_json():
         return error_response(500, "Internal server error.")
@@ -84,3 +85,5 @@ def register_request_errors(app):
     app.register_error_handler(ValidationError, validation_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(500, unhandled_error)
+    if not any(isinstance(f, EscapedMessages) for f in app.logger.filters):  # Flask's "Exception on <path>"
+        app.logger.addFilter(EscapedMessages())

@@ -6,6 +6,10 @@ before starting: workers never create tables themselves.
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger, SafeAtoms
+
+from consent_service.log_text import escaped
+
 bind = os.environ.get("BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 # Threads keep a worker's heartbeat going during a long CSV export, so --timeout never cuts a stream.
@@ -20,6 +24,21 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 # No personal data in the access log: no client address (%(h)s), no user agent, no referrer, and
 # no query string (a token may be passed as ?token=). The ledger keeps only the truncated address.
 access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
+
+
+class EscapedAtoms(SafeAtoms):
+    """gunicorn's atoms (which escape only the double quote) with control characters escaped too:
+    a path holding %0A or %00 cannot forge or cut a line of the access log."""
+
+    def __init__(self, atoms):
+        super().__init__({key: escaped(value) if isinstance(value, str) else value for key, value in atoms.items()})
+
+
+class AccessLogger(Logger):
+    atoms_wrapper_class = EscapedAtoms
+
+
+logger_class = AccessLogger
 errorlog = "-"
 # The heartbeat file on tmpfs: a worker is never killed for a slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
