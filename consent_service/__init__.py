@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, favicon, hosts
+from . import body_limit, config, favicon, hosts
 from .extensions import cors, db, limiter, migrate
 from .sites import EXTENSION as SITES, configured_sites, load_sites
 
@@ -69,7 +69,8 @@ def create_app(test_config=None):
 
     favicon.init_app(app)
 
-    state_app.mount(app)  # the consent-state check is answered by a small app of its own
+    paths = state_app.mount(app)  # the consent-state check is answered by a small app of its own
+    body_limit.init_app(app, paths.state)  # a chunked body over MAX_CONTENT_LENGTH is a 413 in both
     if app.config["PROXY_FIX_X_FOR"]:  # outermost, so that both apps see the proxy's view
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
     return app
