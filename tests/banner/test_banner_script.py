@@ -127,7 +127,7 @@ def test_embeds_module_is_within_its_budget_and_cached_alike(client):
     assert client.get("/banner-embeds.js").data == body.encode()
 
 
-def test_banner_loads_the_embeds_module_only_where_embeds_are_held(client):
+def test_banner_carries_the_embeds_module_address_and_what_it_looks_for(client):
     body = client.get("/banner.js").get_data(as_text=True)
     assert body.count("/banner-embeds.js") == 1
     assert '"[data-consent-category][data-src]"' in body

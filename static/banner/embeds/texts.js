@@ -46,7 +46,8 @@
    */
   function providerOf(element) {
     var named = element.getAttribute("data-consent-provider");
-    var url = new URL(element.getAttribute("data-src"), location.href);
+    var url = document.createElement("a");  // parses like the browser, and never throws on a bad address
+    url.href = element.getAttribute("data-src");
     for (var key in PRESETS) {
       if (named ? named === key : PRESETS[key][2].test(url.host + url.pathname)) {
         return { name: PRESETS[key][0], privacy: PRESETS[key][1] };
