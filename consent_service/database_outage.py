@@ -150,9 +150,15 @@ def require_database():
 
 @event.listens_for(Engine, "handle_error")
 def _note_failure(context):
-    """An error that says the database is away (not that it refused a statement) starts a pause."""
+    """An error that says the database is away (not that it refused a statement) marks it away.
+
+    A pooled connection that fails its ping at once (the server closed it: a restart) is replaced
+    as before, without a word; a ping that timed out counted itself already.
+    """
     from .database_errors import is_unavailable
 
+    if context.is_pre_ping:
+        return
     outage = current_app.extensions.get(EXTENSION) if has_app_context() else None
     if outage is not None and (context.is_disconnect or is_unavailable(context.original_exception)
                                or is_unavailable(context.sqlalchemy_exception)):
@@ -161,19 +167,18 @@ def _note_failure(context):
 
 @event.listens_for(Engine, "do_connect")
 def _connect(dialect, connection_record, cargs, cparams):
-    """In a request: no connecting while another request is the probe; PostgreSQL connections that
-    bound their waits."""
+    """No connecting in a request while another one is the probe; every PostgreSQL connection (also
+    one a command or a background thread opens, as the pool shares it) bounds its waits in requests."""
     outage = current_outage()
-    if outage is None:
-        return None
-    if not admitted(outage):
+    if outage is not None and not admitted(outage):
         raise DatabaseAway("the database did not answer lately")  # not a failure of its own
     if dialect.driver != "psycopg" or dialect.is_async:
         return None
     try:
         return bounded_connection_class().connect(*cargs, **cparams)
     except dialect.loaded_dbapi.OperationalError:
-        outage.failed()
+        if outage is not None:
+            outage.failed()
         raise
 
 

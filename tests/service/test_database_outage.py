@@ -3,12 +3,15 @@
 
 The gunicorn test with a database that really hangs is ``test_database_hang.py``.
 """
+import os
 import threading
 
 import pytest
+import sqlalchemy as sa
 
-from consent_service import database_outage
+from consent_service import config, database_outage
 from consent_service.database_outage import EXTENSION, Outage
+from consent_service.extensions import db
 
 
 def in_thread(function):
@@ -121,3 +124,25 @@ def test_commands_are_never_held_back(app):
         assert database_outage.current_outage() is None
         with database_outage.bounded_waits():
             assert database_outage.current_outage() is outage
+
+
+MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"  # as tests/deploy: this case is PostgreSQL's
+
+
+def test_a_connection_the_server_dropped_is_replaced_without_an_outage(make_app):
+    """A pooled connection whose backend is gone (a PostgreSQL restart) fails its ping at once: it is
+    replaced as before, the request succeeds and the database is not marked away. Only a wait that
+    ran out, or a refused connection, says the database is away."""
+    url = os.environ.get("DATABASE_URL", "")
+    app = make_app(uri=config.database_uri(url if url.startswith("postgres") else MACHINE_POSTGRES, ""),
+                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    with app.test_request_context():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        db.session.remove()
+        admin = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+        with admin.begin() as connection:
+            assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        admin.dispose()
+        assert db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar() != pid
+        db.session.remove()
+    assert app.extensions[EXTENSION].away is False
