@@ -126,25 +126,21 @@ def test_outdated_policy_fails_closed(client, app, decision):
     assert_closed(state(client, query_string={"token": decision["token"]}), "outdated_policy")
 
 
-def test_token_signed_by_another_key_fails(client, database_uri, decision):
-    other = create_app({"TESTING": True, "SECRET_KEY": "o" * 64, "SQLALCHEMY_DATABASE_URI": database_uri})
+def test_token_signed_by_another_key_fails(client, make_app, decision):
+    other = make_app(SECRET_KEY="o" * 64)
     answer = other.test_client().get("/api/v1/consent-state", query_string={"token": decision["token"]}).get_json()
     assert_closed(answer, "invalid_signature")
 
 
-def test_key_rotation(database_uri, consent_body):
+def test_key_rotation(make_app, consent_body):
     old_key, new_key = "a" * 64, "b" * 64
-    old = create_app({"TESTING": True, "SECRET_KEY": old_key, "SQLALCHEMY_DATABASE_URI": database_uri})
+    old = make_app(SECRET_KEY=old_key)
     token = old.test_client().post("/api/v1/consents", json=consent_body).get_json()["token"]
-    rotated = create_app({"TESTING": True, "SECRET_KEY": new_key, "SECRET_KEY_FALLBACKS": [old_key],
-                          "SQLALCHEMY_DATABASE_URI": database_uri})
+    rotated = make_app(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key])
     client = rotated.test_client()
     assert client.get("/api/v1/consent-state", query_string={"token": token}).get_json()["valid"] is True
     new_token = client.post("/api/v1/consents", json=consent_body).get_json()["token"]
     assert old.test_client().get("/api/v1/consent-state", query_string={"token": new_token}).get_json()["valid"] is False
-    for app in (old, rotated):
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_fallback_keys_from_environment(monkeypatch, database_uri):
