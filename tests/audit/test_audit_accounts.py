@@ -105,21 +105,17 @@ def test_a_bad_signing_key_stops_the_app(database_uri, bad):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri, "AUDIT_SIGNING_KEY": bad})
 
 
-def test_configured_signing_key_is_used(database_uri):
-    from consent_service import create_app
-
+def test_configured_signing_key_is_used(make_app):
     text = signing.new_key_text()
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri, "AUDIT_SIGNING_KEY": text})
+    app = make_app(AUDIT_SIGNING_KEY=text)
     with app.app_context():
         info = signing.public_key_info()
     assert info["key_id"] == key_id(decode_public_key(info["pem"]))
     assert signing.parse_key(text).public_key().public_bytes_raw() == decode_public_key(info["public_key"])
 
 
-def test_without_a_key_outside_testing_heads_are_503(database_uri, monkeypatch):
-    from consent_service import create_app
-
+def test_without_a_key_outside_testing_heads_are_503(make_app, monkeypatch):
     monkeypatch.delenv("AUDIT_SIGNING_KEY", raising=False)
-    app = create_app({"TESTING": False, "SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": database_uri})
+    app = make_app(TESTING=False, SECRET_KEY="k" * 40)
     response = app.test_client().get("/audit/signing-key")
     assert response.status_code == 503 and "AUDIT_SIGNING_KEY" in response.get_json()["error"]
