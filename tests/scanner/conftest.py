@@ -45,6 +45,13 @@ def run_scan(app, site, *args):
     return result.exit_code, document, result.stderr
 
 
+def scan_of(scan_app, fixtures, site):
+    """One scan of the fixture site ``site``, for a module's tests to read: ``(exit code, result document,
+    the site's origin, the third party's origin)``."""
+    code, document, _ = run_scan(scan_app, site)
+    return code, document, fixtures.sites[site].origin, fixtures.third.origin
+
+
 def passes(document, url):
     """The passes of page ``url`` in a result document."""
     return next(page for page in document["pages"] if page["url"] == url)["passes"]

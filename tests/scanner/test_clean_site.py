@@ -5,13 +5,12 @@ import pytest
 from consent_service.extensions import db
 from consent_service.scanner.models import Scan, ScanItem
 
-from .conftest import passes, run_scan
+from .conftest import passes, run_scan, scan_of
 
 
 @pytest.fixture(scope="module")
 def clean(scan_app, fixtures):
-    code, document, _ = run_scan(scan_app, "clean")
-    return code, document, fixtures.sites["clean"].origin, fixtures.third.origin
+    return scan_of(scan_app, fixtures, "clean")
 
 
 def test_clean_site_is_clean(clean):

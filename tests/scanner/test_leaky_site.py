@@ -11,14 +11,13 @@ from consent_service.sites.schemas import CookieSchema
 
 from tests.support.fixture_sites import sites_toml
 
-from .conftest import found, passes, run_scan
+from .conftest import found, passes, scan_of
 
 
 @pytest.fixture(scope="module")
 def leaky(scan_app, fixtures):
-    """One scan of the leaky site, read by every test here: (exit code, document, site origin, third party)."""
-    code, document, _ = run_scan(scan_app, "leaky")
-    return code, document, fixtures.sites["leaky"].origin, fixtures.third.origin
+    """One scan of the leaky site, read by every test here."""
+    return scan_of(scan_app, fixtures, "leaky")
 
 
 def test_exit_code_and_status(leaky):
