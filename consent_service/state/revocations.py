@@ -83,8 +83,8 @@ class Revocations:
             try:
                 self.refresh(self)
                 self.refreshed_at = time.time()
-            except Exception:  # noqa: BLE001 - the database may be away; the last table stays in force
-                log.warning("could not refresh the revoked consents; retrying", exc_info=True)
+            except Exception as error:  # noqa: BLE001 - the database may be away; the last table stays in force
+                log.warning("could not refresh the revoked consents (%s); retrying", type(error).__name__)
             self._stopped.wait(self.interval)
 
 

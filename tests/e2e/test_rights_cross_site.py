@@ -113,8 +113,9 @@ def test_a_crafted_fragment_cannot_grant(page, live_server, app, client, consent
     banner(page).get_by_role("button", name="Reject all").click()
     page.wait_for_function("() => consentService.get().consentId !== null")
     consent_id = page.evaluate("consentService.get().consentId")
+    held = page.evaluate("consentService.get().token")
     granted = client.post("/api/v1/consents", json={
-        **consent_body, "consent_id": consent_id, "action": "accept_all",
+        **consent_body, "consent_id": consent_id, "token": held, "action": "accept_all",
         "categories": {"analytics": True, "marketing": True}}).get_json()["token"]
 
     page.goto(f"{NAMED_HOST}/crafted#" + fragment.format(id=consent_id, granted=granted))
