@@ -50,7 +50,7 @@ def list_command():
     """List accounts: name, sites, created, revoked, number of exports and the last one."""
     rows = service.list_auditors()
     if not rows:
-        click.echo("No auditors. Create one with: flask --app wsgi auditor create NAME [--site KEY]")
+        click.echo("No auditors. Create one with: ./manage.sh flask auditor create NAME [--site KEY]")
     for auditor, count, last in rows:
         state = f"revoked {auditor.revoked_at:%Y-%m-%d %H:%M}" if auditor.revoked_at else "active"
         click.echo(f"{auditor.name}\t{' '.join(auditor.site_keys or ['*'])}\tcreated {auditor.created_at:%Y-%m-%d %H:%M}"

@@ -18,7 +18,7 @@ from .models import AuditExport, Auditor
 
 TOKEN_BYTES = 32
 _NAME = re.compile(r"^[\w.@+-]{1,80}$")
-BEARER_HELP = "Send 'Authorization: Bearer TOKEN' with a token from `flask --app wsgi auditor create`."
+BEARER_HELP = "Send 'Authorization: Bearer TOKEN' with a token from `./manage.sh flask auditor create`."
 
 
 class AccountError(Exception):

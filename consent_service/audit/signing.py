@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 EXTENSION = "audit_signing_key"
 KEY_HELP = (
     "AUDIT_SIGNING_KEY is not set: chain heads and purge checkpoints cannot be signed. Create a key with\n"
-    "  flask --app wsgi auditor signing-key --generate\n"
+    "  ./manage.sh flask auditor signing-key --generate\n"
     "set AUDIT_SIGNING_KEY to it, keep it secret, and publish the public key it prints."
 )
 
