@@ -193,7 +193,9 @@ def post(server, sites, seconds):
 def measure_http(url, cluster, sites_path, sites, seconds, tmp, threads=4):
     """wrk -c64 posting to a gunicorn of 2 workers x ``threads`` for ``sites``: rate, batches, costs."""
     query(url, EMPTY_LEDGER)
-    env = service_env(url, CONSENT_SITES_FILE=sites_path, GUNICORN_ACCESS_LOG="")
+    # A connection for every thread (and the revocation poll): beyond the pool, SQLAlchemy opens and
+    # closes an overflow connection per checkout, which cost more than the decisions here.
+    env = service_env(url, CONSENT_SITES_FILE=sites_path, GUNICORN_ACCESS_LOG="", DB_POOL_SIZE=threads + 1)
     log = Path(tmp) / f"gunicorn-{len(sites)}-{threads}.log"
     with Gunicorn(env, workers=2, threads=threads, log_path=log) as server:
         post(server, sites, 1)  # connections opened
