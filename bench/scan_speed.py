@@ -1,15 +1,15 @@
 """How long the cookie scanner takes: 20 pages x 3 passes (no decision, Reject all, Accept all).
 
 The consent service runs under gunicorn on 127.0.0.1 (SQLite in a temp folder); a 20-page site on another
-127.0.0.1 port embeds its banner, holds an analytics script back until consent and links every page to the
-next; a third party on 127.0.0.2 serves that script and a pixel. The scan is the real command,
+127.0.0.1 port embeds its banner, holds an analytics script back until consent and has a menu of every
+page, as a site's navigation does; a third party on 127.0.0.2 serves that script and a pixel. The scan is the real command,
 ``flask --app wsgi scan --site bench --max-pages 20 --format json``, in its own process, with the default
 timings (docs/scanner.md). Target: at most 60 s.
 
 The baseline in the same run is what any crawler pays for the same 60 visits: a fresh browser context per
 visit, the page opened until its load event, as many in parallel as the scan's --jobs, no dwell, no click.
 
-    python -m bench.scan_speed [--jobs 4] [--pages 20]
+    python -m bench.scan_speed [--jobs 6] [--pages 20]
 """
 import argparse
 import asyncio
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from consent_service.scanner.plan import CHROMIUM_ARGS
+from consent_service.scanner.plan import CHROMIUM_ARGS, DEFAULT_JOBS
 from tests.support.fixture_sites import html, sites_toml, start_fixtures
 from tests.support.scanner_sites import THIRD_PARTY, page
 from tests.support.servers import BIN, ROOT, Gunicorn, migrate, service_env
@@ -37,12 +37,12 @@ GATED = ('<script type="text/plain" data-consent-category="analytics" src="{thir
 
 
 def site_routes(count):
-    """``count`` pages, each linking to the next and to the first: the crawl finds them all by links."""
+    """``count`` pages, each with the site's menu of every page: the crawl finds them all by links."""
+    paths = ["/"] + [f"/page-{number}" for number in range(1, count)]
+    menu = "<nav><ul>" + "".join(f'<li><a href="{path}">Page {number}</a></li>' for number, path in enumerate(paths))
     routes = {}
-    for number in range(count):
-        path = "/" if number == 0 else f"/page-{number}"
-        following = f"/page-{number + 1}" if number + 1 < count else "/"
-        body = f'<p>Page {number} of the bench site.</p><p><a href="{following}">Next</a> <a href="/">Home</a></p>'
+    for number, path in enumerate(paths):
+        body = f"{menu}</ul></nav><p>Page {number} of the bench site.</p>"
         routes[path] = html(page("bench", f"Bench page {number}", GATED, body))
     return routes
 
@@ -81,7 +81,7 @@ def scan(env, jobs, pages):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS)
     parser.add_argument("--pages", type=int, default=20)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fixture sites' access log

@@ -2,6 +2,7 @@
 page gets its three passes, run in parallel browser contexts of one Chromium. Bounded by page count
 and by time; addresses off the site's origins are listed, never visited."""
 import asyncio
+import itertools
 import time
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -60,7 +61,9 @@ class Crawl:
         self.plan = plan
         self.frontier = Frontier(plan)
         self.progress = progress or (lambda done, total: None)
-        self.queue = asyncio.Queue()
+        # First visits first: they find the links, so the pages to visit are known as early as possible.
+        self.queue = asyncio.PriorityQueue()
+        self.order = itertools.count()
         self.results = {}
         self.done = 0
         self.deadline = time.monotonic() + plan.max_seconds
@@ -69,11 +72,11 @@ class Crawl:
         if self.frontier.offer(url):
             self.results[self.frontier.admitted[-1]] = {}
             for kind in PASSES:
-                self.queue.put_nowait((self.frontier.admitted[-1], kind))
+                self.queue.put_nowait((kind != NONE, next(self.order), self.frontier.admitted[-1], kind))
 
     async def _worker(self, browser):
         while True:
-            url, kind = await self.queue.get()
+            _, _, url, kind = await self.queue.get()
             try:
                 remaining = self.deadline - time.monotonic()
                 if remaining <= 0:

@@ -28,7 +28,7 @@ NONE, REJECT, ACCEPT = "none", "reject", "accept"
 PASSES = (NONE, REJECT, ACCEPT)
 DEFAULT_MAX_PAGES = 20
 DEFAULT_MAX_SECONDS = 300.0
-DEFAULT_JOBS = 4
+DEFAULT_JOBS = 6
 
 
 class PlanError(ValueError):
