@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
+from ..database_outage import bounded_waits
 from ..extensions import db
 from ..sites import configured_sites
 from ..state.revocations import revocations_of
@@ -62,7 +63,7 @@ def refresh(app, table):
 
     ``table.cursor`` holds ``(time, highest id)`` marks of the refreshes of the last ``LAG_SECONDS``.
     """
-    with app.app_context():
+    with app.app_context(), bounded_waits():  # a hanging database must not hang the refresher
         try:
             highest = db.session.scalar(select(func.max(ConsentRecord.id))) or 0
             now = time.time()
