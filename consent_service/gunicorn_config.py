@@ -44,3 +44,13 @@ errorlog = "-"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # X-Forwarded-* is trusted in one place only: the app's ProxyFix (PROXY_FIX_X_FOR), not gunicorn.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+
+
+def post_worker_init(worker):
+    """Start the worker's refresher of superseded consents as it boots, so that its first
+    consent-state answers already know what other workers and instances stored."""
+    from consent_service.state.revocations import revocations_of
+
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "extensions"):
+        revocations_of(app).ensure_running()
