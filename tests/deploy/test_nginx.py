@@ -210,7 +210,10 @@ def test_instance_killed_under_load_loses_nothing(deployment, token):
     print(summary, f"state checks: {len(checks.answers)}, {len(down)} with the instance down")
     assert rejoined > before, "nginx never sent the restarted instance a request"
     assert results.errors == [], summary
-    assert set(s for s in results.statuses if isinstance(s, int)) <= {201, 502}, summary
+    # 502: nginx, for a request the kill cut; 503: the service's own "retry shortly" (a database wait past
+    # DB_ANSWER_TIMEOUT, e.g. a slow fsync on a busy machine). Each with Retry-After, retried with its key.
+    assert set(s for s in results.statuses if isinstance(s, int)) <= {201, 502, 503}, summary
+    assert None not in results.retry_after
     assert results.statuses[502] >= 1, f"the kill cut no request in flight: {summary}"
     problems, count = load.check_stored(results, deployment.database_uri)
     assert problems == []
