@@ -30,7 +30,6 @@ class Revocations:
         self.refresh = None  # set by the ledger: refresh(self) reads what was stored meanwhile
         self.interval = 0.0
         self.cursor = None  # the refresher's own bookmark
-        self.refreshed_at = None
         self._stopped = threading.Event()
 
     def learn(self, site, consent_id, seq, action, stored_at=None):
@@ -58,9 +57,6 @@ class Revocations:
         with self._guard:
             self._latest = {key: value for key, value in self._latest.items() if value[2] >= moment}
 
-    def __len__(self):
-        return len(self._latest)
-
     def ensure_running(self):
         """Start the refresher in this process if it is not running (after a fork, again)."""
         if self.refresh is None or self.interval <= 0 or self._stopped.is_set():
@@ -82,7 +78,6 @@ class Revocations:
         while not self._stopped.is_set():
             try:
                 self.refresh(self)
-                self.refreshed_at = time.time()
             except Exception as error:  # noqa: BLE001 - the database may be away; the last table stays in force
                 log.warning("could not refresh the revoked consents (%s); retrying", type(error).__name__)
             self._stopped.wait(self.interval)
