@@ -40,13 +40,15 @@ def create_app(test_config=None):
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
 
-    from . import audit, banner, cli, database_errors, database_outage, errors, openapi, rate_limits, rights, scanner
+    from . import audit, banner, cli, database_errors, database_outage, errors, openapi, policies, rate_limits
+    from . import rights, scanner
     from . import security
     from .ledger import api as ledger_api
     from .ledger import revocations
     from .state import app as state_app
 
     cors.init_app(app, **security.cors_options(configured_sites(app)))
+    policies.init_app(app)
 
     errors.register_request_errors(app)
     database_errors.init_app(app)

@@ -12,8 +12,8 @@ from sqlalchemy import case, func, literal, select
 
 from ..extensions import db
 from ..ledger.models import ConsentRecord
-from ..ledger.verification import column_text
-from ..proof import chain
+from ..ledger.verification import chain_start, column_text
+from ..proof import chain, scope
 from ..proof.csvfile import COLUMNS, FORMULA_STARTS
 from . import service
 from .schemas import time_bounds
@@ -53,6 +53,30 @@ class ExportFilter:
             action=query.get("action"),
         )
 
+    @property
+    def whole(self):
+        """True when the filter keeps every record of its sites (the export is their whole chains)."""
+        return (self.start, self.end, self.consent_id, self.action) == (None, None, None, None)
+
+    def description(self):
+        """The filter in words, for a filtered export's export_scope."""
+        parts = [f"site {', '.join(self.sites)}"]
+        if self.start is not None:
+            parts.append(f"from {chain.text(self.start)}")
+        if self.end is not None:
+            parts.append(f"to {chain.text(self.end)} {'inclusive' if self.end_inclusive else 'exclusive'}")
+        if self.consent_id is not None:
+            parts.append(f"consent_id {self.consent_id}")
+        if self.action is not None:
+            parts.append(f"action {self.action}")
+        return ", ".join(parts)
+
+    def scopes(self):
+        """``{site: export_scope}``: each site's whole chain from its first kept record, or the filter."""
+        if not self.whole:
+            return dict.fromkeys(self.sites, scope.filtered(self.description()))
+        return {site: scope.whole(chain_start(site)[0] + 1) for site in self.sites}
+
     def for_log(self):
         """The filter as the export log keeps it."""
         values = {"site": list(self.sites), "from": self.start, "to": self.end,
@@ -68,9 +92,18 @@ def _neutralised(expression):
                 else_=func.coalesce(expression, literal("")))
 
 
+def _scope_cell(export_filter):
+    """The export_scope of each row: one text, or one per site."""
+    scopes = export_filter.scopes()
+    if len(set(scopes.values())) == 1:
+        return literal(next(iter(scopes.values())))
+    return case(*((ConsentRecord.site == site, literal(text)) for site, text in scopes.items()))
+
+
 def statement(export_filter, dialect):
     """The SELECT of an export: one text cell per column of COLUMNS, in chain order."""
-    cells = [_neutralised(column_text(name, dialect)).label(name) for name in COLUMNS]
+    cells = [(_scope_cell(export_filter) if name == "export_scope" else
+              _neutralised(column_text(name, dialect))).label(name) for name in COLUMNS]
     return (select(*cells).where(*export_filter.conditions())
             .order_by(ConsentRecord.site, ConsentRecord.seq))
 

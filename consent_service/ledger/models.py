@@ -30,6 +30,8 @@ class ConsentRecord(db.Model):
     analytics: Mapped[bool] = mapped_column(Boolean)
     marketing: Mapped[bool] = mapped_column(Boolean)
     policy_version: Mapped[str] = mapped_column(String(64))
+    # The snapshot of what the visitor was shown; None on records stored before snapshots (and erasures).
+    policy_hash: Mapped[str | None] = mapped_column(String(64), ForeignKey("policy_snapshots.hash"))
     language: Mapped[str] = mapped_column(String(8))
     gpc: Mapped[bool] = mapped_column(Boolean)
     page_url: Mapped[str | None] = mapped_column(Text)
@@ -43,6 +45,20 @@ class ConsentRecord(db.Model):
     def as_chain_dict(self):
         """The record as the mapping that ``chain`` hashes and verifies."""
         return {column.key: getattr(self, column.key) for column in self.__table__.columns}
+
+
+class PolicySnapshot(db.Model):
+    """What a site's visitors could read before deciding, in one language (``consent_service.policies``):
+    stored once, when the first record that points at it is, and never changed or deleted."""
+
+    __tablename__ = "policy_snapshots"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of ``body``
+    site: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)  # the canonical JSON
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ChainHead(db.Model):

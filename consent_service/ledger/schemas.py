@@ -1,7 +1,8 @@
 """Request and response bodies of the ledger API."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..sites import LANGUAGES
+from ..policies import HASH_PATTERN
+from ..sites import LANGUAGES, POLICY_VERSION_PATTERN
 from ..state.query import LIMITS as STATE_LIMITS
 from ..state.schemas import CategoriesOutSchema
 from ..text_fields import Text, Url
@@ -33,8 +34,13 @@ class ConsentInSchema(Schema):
     site = Text(required=True, validate=validate.Length(1, 40), metadata={"example": "entrack"})
     categories = fields.Nested(CategoriesInSchema, required=True)
     action = Text(required=True, validate=validate.OneOf(ACTIONS))
-    policy_version = Text(required=True, validate=validate.Length(1, 64),
-                          metadata={"description": "The policy version the visitor saw."})
+    policy_version = Text(required=True, validate=validate.Regexp(
+                              POLICY_VERSION_PATTERN, error="A policy version is 1-64 letters, digits and . _ : + - "
+                                                            "(no spaces or control characters)."),
+                          metadata={"description": "The policy version the visitor saw.", "example": "2026-11-01"})
+    policy_hash = Text(validate=validate.Regexp(HASH_PATTERN, error="A policy snapshot hash is 64 hex digits."),
+                       metadata={"description": "The policy snapshot the visitor was shown (banner.js carries "
+                                                "one per language); without it, the site's current texts."})
     language = Text(required=True, validate=validate.OneOf(LANGUAGES))
     page_url = Url(required=True, schemes={"http", "https"}, require_tld=False,
                    validate=validate.Length(max=2048),

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.exc import IntegrityError
 
+from .. import policies
 from ..errors import ApiError
 from ..extensions import db
 from ..sites import configured_sites, find_site
@@ -71,6 +72,20 @@ def _replay(key, digest):
     return json.loads(row.response)
 
 
+def policy_snapshot(site, language, snapshot_hash=None):
+    """``(hash, snapshot to store or None)`` of the texts the visitor was shown: the snapshot the banner
+    names, which must be one of this site and language (current or stored earlier); without one, the
+    texts the service serves now. A 422 for a hash the service does not know."""
+    current = policies.current_snapshot(site.key, language)
+    if snapshot_hash is None or snapshot_hash == current.hash:
+        return current.hash, current
+    if not policies.known_snapshot(snapshot_hash, site.key, language):
+        raise ApiError(422, "The request body is not valid.", {"policy_hash": [
+            f"No policy snapshot {snapshot_hash} of site {site.key!r} in language {language!r} is known: "
+            "send the hash that banner.js gave for the texts shown, or leave it out for the current texts."]})
+    return snapshot_hash, None
+
+
 def check_holder(site, consent_id, token):
     """Nothing, when ``token`` proves that its holder owns ``consent_id`` on ``site``; else a 403 that
     is the same whether the consent exists or not (an id alone grants nothing and reveals nothing)."""
@@ -97,6 +112,7 @@ def record_decision(data, client, idempotency_key=None):
     consent_id = str(data.get("consent_id") or uuid.uuid4())
     if data.get("consent_id"):
         check_holder(site, consent_id, data.get("token"))
+    policy_hash, snapshot = policy_snapshot(site, data["language"], data.get("policy_hash"))
     fields = {
         "consent_id": consent_id,
         "action": data["action"],
@@ -104,6 +120,7 @@ def record_decision(data, client, idempotency_key=None):
         "analytics": data["categories"]["analytics"],
         "marketing": data["categories"]["marketing"],
         "policy_version": data["policy_version"],
+        "policy_hash": policy_hash,
         "language": data["language"],
         "gpc": bool(client.get("gpc")),
         "page_url": clean_page_url(data["page_url"]),
@@ -111,7 +128,7 @@ def record_decision(data, client, idempotency_key=None):
         "user_agent": clean_user_agent(client.get("user_agent")),
     }
     item = writer.Pending(site.key, fields, lambda record: response_body(site, record), key, digest,
-                          supersedes=bool(data.get("consent_id")))
+                          supersedes=bool(data.get("consent_id")), snapshot=snapshot)
     try:
         return writer.submit(item), False
     except IntegrityError:
@@ -123,10 +140,12 @@ def record_decision(data, client, idempotency_key=None):
 
 def erase(site, consent_id, language):
     """Append an erasure record (which also withdraws) and blank the personal fields and salt of
-    every record of the consent, in one transaction; return the erasure record."""
+    every record of the consent, in one transaction; return the erasure record. It points at no policy
+    snapshot: no banner was shown for it."""
     fields = {
         "consent_id": consent_id, "action": "erase", "necessary": True, "analytics": False,
-        "marketing": False, "policy_version": site.policy_version, "language": language, "gpc": False,
+        "marketing": False, "policy_version": site.policy_version, "policy_hash": None, "language": language,
+        "gpc": False,
         "page_url": None, "ip_prefix": None, "user_agent": None,
     }
     item = writer.Pending(site.key, fields, lambda record: {}, erase=True, supersedes=True)

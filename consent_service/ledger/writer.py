@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ..database_errors import is_unavailable
@@ -21,7 +22,7 @@ from ..extensions import db
 from ..proof import chain
 from . import revocations
 from .group_commit import GroupCommit
-from .models import ChainHead, ConsentRecord, IdempotencyKey, PurgeCheckpoint
+from .models import ChainHead, ConsentRecord, IdempotencyKey, PolicySnapshot, PurgeCheckpoint
 
 UNAVAILABLE = "The consent store is briefly unavailable; retry shortly."
 PII_COLUMNS = {"ip_prefix": None, "user_agent": None, "page_url": None, "pii_salt": None}
@@ -36,6 +37,11 @@ _ADVANCE_HEAD = (
 )
 _SET_HEAD_HASH = update(_HEADS).where(_HEADS.c.site == bindparam("head_site")).values(head_hash=bindparam("new_hash"))
 _INSERT_RECORD = insert(_RECORDS).returning(_RECORDS.c.id)
+_INSERT_SNAPSHOT = {
+    module.dialect.name: module.insert(PolicySnapshot.__table__).on_conflict_do_nothing(index_elements=["hash"])
+    for module in (postgresql, sqlite)
+}
+_STORED_SNAPSHOTS = set()  # (database URL, hash) of the snapshots this process knows are stored
 
 
 def unavailable():
@@ -81,6 +87,19 @@ def append(site_key, fields, now=None):
     return record
 
 
+def _store_snapshot(snapshot, now):
+    """Store a policy snapshot unless it is already (once per process and database; a concurrent
+    writer's copy is the same content under the same hash, so a conflict is nothing to do)."""
+    bind = db.session.get_bind()
+    key = (str(bind.url), snapshot.hash)
+    if key in _STORED_SNAPSHOTS:
+        return key
+    db.session.connection().execute(_INSERT_SNAPSHOT[bind.dialect.name], {
+        "hash": snapshot.hash, "site": snapshot.site, "language": snapshot.language,
+        "policy_version": snapshot.policy_version, "body": snapshot.body, "stored_at": now})
+    return key
+
+
 def _scrub(site_key, consent_id):
     """Blank the personal fields and their salt on every record of the consent (erasure). The chain
     still verifies: those fields enter the record hash only through ``pii_digest``."""
@@ -94,6 +113,7 @@ class Pending:
     """One record waiting for its batch's commit; the leader fills in ``record`` and ``body``, or ``error``.
 
     ``respond(record)`` makes the answer; ``key`` and ``digest`` remember it under an Idempotency-Key;
+    ``snapshot`` is the policy snapshot the record points at, stored first if it is not yet;
     ``erase`` also scrubs the consent's earlier records in the same transaction; ``supersedes`` says
     that the consent has earlier records, whose tokens stop counting once this one is committed.
     """
@@ -105,6 +125,7 @@ class Pending:
     digest: str | None = None
     erase: bool = False
     supersedes: bool = False
+    snapshot: object = None
     record: ConsentRecord | None = None
     body: dict | None = None
     error: Exception | None = None
@@ -156,9 +177,12 @@ def _write_batch(items):
 
 def _commit(items):
     """Append the items, remember their idempotency keys, commit once."""
+    stored = set()
     with writer_turn():
         try:
             for item in items:
+                if item.snapshot is not None:
+                    stored.add(_store_snapshot(item.snapshot, datetime.now(timezone.utc)))
                 record = item.record = append(item.site_key, item.fields)
                 if item.erase:
                     _scrub(item.site_key, record.consent_id)
@@ -173,6 +197,7 @@ def _commit(items):
             for item in items:
                 item.body = None
             raise
+    _STORED_SNAPSHOTS.update(stored)
     revocations.learn_committed([item.record for item in items if item.supersedes])
 
 

@@ -7,6 +7,13 @@ while leaving nothing to link the digest back to the person.
 
 Every value is hashed as the text that the consent-proof CSV shows, so that a CSV file alone is
 enough to verify it.
+
+A record names the policy snapshot its visitor was shown (``policy_hash``: the SHA-256 of the
+snapshot's canonical JSON, see ``consent_service.policies``), and that hash enters the record's hash.
+Records stored before snapshots existed have no ``policy_hash``; their hash covers the other fields
+(``LEGACY_HASHED_FIELDS``). Which list a record's hash covers follows from the record itself: an empty
+``policy_hash`` means the legacy list. Blanking a record's ``policy_hash`` still changes the texts its
+hash covers, so that it no longer matches and the record shows as edited.
 """
 import hashlib
 import json
@@ -16,14 +23,15 @@ GENESIS_HASH = "0" * 64
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 HASHED_FIELDS = (
     "seq", "consent_id", "recorded_at", "site", "action", "necessary", "analytics", "marketing",
-    "policy_version", "language", "gpc", "pii_digest", "prev_hash",
+    "policy_version", "policy_hash", "language", "gpc", "pii_digest", "prev_hash",
 )
+LEGACY_HASHED_FIELDS = tuple(name for name in HASHED_FIELDS if name != "policy_hash")
 PII_FIELDS = ("ip_prefix", "user_agent", "page_url")
 # Everything one record's check reads, in this order: see ``problem``.
 CHECKED_FIELDS = (*HASHED_FIELDS, "pii_salt", *PII_FIELDS, "record_hash")
-SEQ, CONSENT_ID, SITE, PII_DIGEST, PREV_HASH, PII_SALT, RECORD_HASH = (
+SEQ, CONSENT_ID, SITE, POLICY_HASH, PII_DIGEST, PREV_HASH, PII_SALT, RECORD_HASH = (
     CHECKED_FIELDS.index(name)
-    for name in ("seq", "consent_id", "site", "pii_digest", "prev_hash", "pii_salt", "record_hash"))
+    for name in ("seq", "consent_id", "site", "policy_hash", "pii_digest", "prev_hash", "pii_salt", "record_hash"))
 # json.dumps(values, ensure_ascii=False, separators=(",", ":")), without building an encoder per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _JSON_ESCAPED = bytes(range(32)) + b'"\\'  # the ASCII bytes that JSON strings escape
@@ -74,9 +82,15 @@ def pii_digest(salt, ip_prefix, user_agent, page_url):
     return _digest([salt, ip_prefix, user_agent, page_url])
 
 
+def hashed_fields(policy_hash):
+    """The names a record's hash covers: HASHED_FIELDS, or for a record without a policy snapshot
+    (stored before snapshots existed) LEGACY_HASHED_FIELDS."""
+    return HASHED_FIELDS if policy_hash else LEGACY_HASHED_FIELDS
+
+
 def record_hash(record):
-    """The hash of one record, from a mapping with every name in HASHED_FIELDS."""
-    return _digest([record[name] for name in HASHED_FIELDS])
+    """The hash of one record, from a mapping with every name in ``hashed_fields`` of its policy_hash."""
+    return _digest([record[name] for name in hashed_fields(record.get("policy_hash"))])
 
 
 def problem(texts):
@@ -87,7 +101,8 @@ def problem(texts):
             return "the IP prefix, user agent or page URL was edited"
     elif any(texts[PII_SALT + 1:RECORD_HASH]):
         return "personal fields present on an erased record"
-    if digest_texts(texts[:PII_SALT]) != texts[RECORD_HASH]:
+    hashed = texts[:PII_SALT] if texts[POLICY_HASH] else texts[:POLICY_HASH] + texts[POLICY_HASH + 1:PII_SALT]
+    if digest_texts(hashed) != texts[RECORD_HASH]:
         return "record_hash does not match the record's content: the record was edited"
     return None
 

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from . import chain
 
 
+MIXED_SCOPES = "its export_scope differs from the site's rows before it: rows of different exports were joined"
+
+
 class ChainBreak(Exception):
     """The first row of a file or record of the database that does not verify (or a signed head that
     does not): ``row`` (of a file, 1 is the header), ``seq`` and ``consent_id`` where known, ``reason``."""
@@ -36,11 +39,12 @@ class SiteRun:
     last_hash: str
     gaps: int = 0
     first_id: str = ""
+    scope: str | None = None  # the rows' export_scope (None where the rows have none: the database)
 
     @classmethod
-    def starting(cls, site, seq, prev_hash, consent_id=""):
+    def starting(cls, site, seq, prev_hash, consent_id="", scope=None):
         """An empty run that a record of ``seq`` with ``prev_hash`` follows."""
-        return cls(site, 0, seq, prev_hash, seq - 1, prev_hash, first_id=consent_id)
+        return cls(site, 0, seq, prev_hash, seq - 1, prev_hash, first_id=consent_id, scope=scope)
 
     @property
     def from_genesis(self):
@@ -68,19 +72,31 @@ class SiteRun:
                 f"head seq {self.last_seq} {self.last_hash}")
 
 
+SCOPE = len(chain.CHECKED_FIELDS)  # where a file's export_scope follows the checked fields
+
+
 @dataclass(frozen=True)
 class Layout:
-    """Where a row's cells are: ``pick(row)`` gives ``chain.CHECKED_FIELDS`` in order."""
+    """Where a row's cells are: ``pick(row)`` gives ``chain.CHECKED_FIELDS`` in order, then the export_scope
+    if the rows have one (``scoped``). A checked field missing from the rows (``policy_hash`` in a file
+    exported before policy snapshots) is read as an empty cell: ``pad`` of them are added to each row."""
 
     width: int
     pick: operator.itemgetter
     gaps_allowed: bool = True  # a filtered export skips seqs; the stored chain may not
+    scoped: bool = False
+    pad: tuple = ()
 
     @classmethod
     def of(cls, names, gaps_allowed=True):
         """The layout of rows whose cells are named ``names``, in that order."""
-        return cls(len(names), operator.itemgetter(*(names.index(name) for name in chain.CHECKED_FIELDS)),
-                   gaps_allowed)
+        names = list(names)
+        width = len(names)
+        wanted = (*chain.CHECKED_FIELDS, "export_scope") if "export_scope" in names else chain.CHECKED_FIELDS
+        absent = [name for name in wanted if name not in names]
+        names += absent
+        return cls(width, operator.itemgetter(*(names.index(name) for name in wanted)), gaps_allowed,
+                   scoped=len(wanted) > SCOPE, pad=("",) * len(absent))
 
 
 @dataclass
@@ -96,7 +112,8 @@ class Checked:
 def _first_of_site(checked, runs, offset, texts, seq):
     """Start the batch's run of the row's site; the reason its link is bad, or None."""
     site, prev_hash = texts[chain.SITE], texts[chain.PREV_HASH]
-    runs[site] = run = SiteRun.starting(site, seq, prev_hash, texts[chain.CONSENT_ID])
+    scope = texts[SCOPE] if len(texts) > SCOPE else None
+    runs[site] = run = SiteRun.starting(site, seq, prev_hash, texts[chain.CONSENT_ID], scope)
     checked.runs.append((offset, run))
     if seq == 1 and prev_hash != chain.GENESIS_HASH:
         return run, "the first record's prev_hash is not the genesis hash"
@@ -112,11 +129,12 @@ def check_rows(rows, layout, wanted=frozenset()):
     runs, checked, offset = {}, Checked(0, [], {}), -1
     width, pick, gaps_allowed, problem = layout.width, layout.pick, layout.gaps_allowed, chain.problem
     seq_at, site_at, prev_at, hash_at = chain.SEQ, chain.SITE, chain.PREV_HASH, chain.RECORD_HASH
+    scoped, pad = layout.scoped, layout.pad
     for offset, cells in enumerate(rows):
         if len(cells) != width:
             checked.error = (offset, None, None, f"{len(cells)} cells where the header has {width}")
             return checked
-        texts = pick(cells)
+        texts = pick([*cells, *pad] if pad else cells)
         try:
             seq = int(texts[seq_at])
         except ValueError:
@@ -129,6 +147,8 @@ def check_rows(rows, layout, wanted=frozenset()):
             reason = None
         else:
             reason = run.link_problem(seq, texts[prev_at], gaps_allowed)
+        if scoped and texts[SCOPE] != run.scope:
+            reason = reason or MIXED_SCOPES
         reason = reason or problem(texts)
         if reason:
             checked.error = (offset, seq, texts[chain.CONSENT_ID], reason)
@@ -154,6 +174,8 @@ def join(checked_batches, layout, runs=None, wanted=None, first_row=2):
                 runs[part.site] = part
                 continue
             reason = run.link_problem(part.first_seq, part.first_prev, layout.gaps_allowed)
+            if part.scope != run.scope:
+                reason = reason or MIXED_SCOPES
             if reason:
                 raise ChainBreak(reason, number + offset, part.first_seq, part.first_id)
             run.rows, run.gaps, run.last_seq, run.last_hash = (

@@ -1,6 +1,9 @@
 """The offline verifier's command line: check a consent-proof CSV file, optionally against a signed head.
 
-    python3 verify.pyz consents.csv [--complete] [--head head.json --public-key KEY] [--jobs N]
+    python3 verify.pyz consents.csv [--complete | --filtered] [--head head.json --public-key KEY] [--jobs N]
+
+A file is held to what its ``export_scope`` column says (see ``scope``): a whole-chain export with a
+record missing fails without any flag.
 
 ``verify.pyz`` is this package zipped (download it from the audit page, or build it with
 ``./manage.sh flask consent verifier --out verify.pyz``); in a checkout, ``python -m consent_service.proof``
@@ -13,13 +16,19 @@ import csv
 import json
 import os
 
+from . import scope
 from . import signed_head as heads
 from .checking import ChainBreak
 from .csvfile import check_file, first_missing
 
 
-def check_and_report(path, complete=False, signed_head=None, public_key=None, out=print, jobs=None):
-    """Check one CSV file (and the signed head, if given); print what was proved; return the exit status."""
+def check_and_report(path, complete=False, signed_head=None, public_key=None, out=print, jobs=None,
+                     unscoped_filtered=False):
+    """Check one CSV file (and the signed head, if given); print what was proved; return the exit status.
+
+    Each site's rows must be what their export_scope says; ``complete`` also refuses a filtered export,
+    ``unscoped_filtered`` takes a file without scopes (an older export) as a filtered one.
+    """
     wanted = {}
     try:
         if signed_head is not None:
@@ -28,9 +37,11 @@ def check_and_report(path, complete=False, signed_head=None, public_key=None, ou
         runs = check_file(path, wanted, jobs or os.cpu_count() or 1)
         out(f"{path}: {sum(run.rows for run in runs.values())} rows, every row's hash verifies")
         for run in runs.values():
-            out(run.describe())
-        if complete and any(run.gaps or not run.from_genesis for run in runs.values()) and signed_head is None:
-            raise _incomplete(path)
+            out(scope.describe(run))
+        for run in runs.values():
+            reason = scope.problem(run, not complete, unscoped_filtered)
+            if reason:
+                raise _incomplete(path, reason, runs)
         if signed_head is not None:
             out(heads.check_head(signed_head, public_key, runs, wanted))
     except ChainBreak as error:
@@ -46,10 +57,11 @@ def check_and_report(path, complete=False, signed_head=None, public_key=None, ou
     return 0
 
 
-def _incomplete(path):
-    """The ChainBreak of ``--complete`` for a file that skips records: at the first row after a gap."""
-    reason = "--complete: the file is not every site's whole chain from the genesis"
-    missing = first_missing(path)
+def _incomplete(path, reason, runs):
+    """The ChainBreak of a file that is not what it says (or ``--complete`` asks): at the first row after a
+    missing record where there is one."""
+    starts = {site: scope.declared_start(run.scope) for site, run in runs.items()}
+    missing = first_missing(path, {site: start for site, start in starts.items() if start is not None})
     if missing is None:
         return ChainBreak(reason)
     row, seq, consent_id, site, expected = missing
@@ -62,8 +74,12 @@ def _arguments(prog):
         epilog="Exit status: 0 the file verifies, 1 a row (named) or the signed head does not, 2 unusable input "
                "(or --head without the cryptography package).")
     parser.add_argument("file", help="the consent-proof CSV file")
-    parser.add_argument("--complete", action="store_true",
-                        help="also require each site's whole chain from the genesis (exit 1 otherwise)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--complete", action="store_true",
+                       help="refuse a filtered export too: require each site's whole chain (exit 1 otherwise)")
+    group.add_argument("--filtered", action="store_true",
+                       help="a file without an export_scope column (exported before it existed) is a filtered "
+                            "export: accept gaps in seq (a file with the column says what it is itself)")
     parser.add_argument("--head", help="a JSON file saved from /audit/chain-head, compared with the file")
     parser.add_argument("--public-key", help="the service's published Ed25519 public key (base64, or a PEM file)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="processes computing hashes (default: CPUs)")
@@ -87,7 +103,8 @@ def main(argv=None, prog=None):
                     public_key = file.read()
         except (OSError, ValueError) as error:
             parser.exit(2, f"cannot read the signed head or key: {error}\n")
-    return check_and_report(args.file, args.complete, signed_head, public_key, jobs=args.jobs)
+    return check_and_report(args.file, args.complete, signed_head, public_key, jobs=args.jobs,
+                            unscoped_filtered=args.filtered)
 
 
 def run():

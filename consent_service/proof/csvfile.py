@@ -10,9 +10,11 @@ from . import checking
 
 COLUMNS = (
     "seq", "consent_id", "recorded_at", "site", "action", "necessary", "analytics", "marketing",
-    "policy_version", "language", "page_url", "ip_prefix", "user_agent", "gpc", "record_hash", "prev_hash",
-    "pii_salt", "pii_digest",
+    "policy_version", "policy_hash", "language", "page_url", "ip_prefix", "user_agent", "gpc", "record_hash",
+    "prev_hash", "pii_salt", "pii_digest", "export_scope",
 )
+# Files exported before policy snapshots and export scopes lack these columns: read as empty cells.
+LATER_COLUMNS = ("policy_hash", "export_scope")
 # A spreadsheet runs a cell starting with one of these as a formula. Such a cell gets one leading "'";
 # so does a cell that already starts with "'", so that removing exactly one "'" always restores it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -34,7 +36,7 @@ def header_layout(header):
     if header is None:
         raise checking.ChainBreak("the file is empty")
     header = [restore(name) for name in header]
-    missing = [name for name in COLUMNS if name not in header]
+    missing = [name for name in COLUMNS if name not in header and name not in LATER_COLUMNS]
     if missing:
         raise checking.ChainBreak(f"the header lacks the columns {', '.join(missing)}")
     return checking.Layout.of(header)
@@ -100,11 +102,11 @@ def check_file(path, wanted=None, jobs=1):
         return checking.join(results, layout, wanted=wanted)
 
 
-def first_missing(path):
+def first_missing(path, starts=None):
     """``(row, seq, consent_id, site, expected seq)`` of the first row whose site's chain does not run
-    on from the genesis (a record missing before it), or None: a second, plain pass over a file
-    already checked, to name the row when ``--complete`` fails."""
-    last = {}
+    on from its start (``starts[site]``, else seq 1): a record is missing before it; or None. A second,
+    plain pass over a file already checked, to name the row when a file is not what it says."""
+    last = {site: start - 1 for site, start in (starts or {}).items()}
     with open(path, newline="", encoding="utf-8-sig") as file:
         reader = csv.reader(file)
         header = [restore(name) for name in next(reader)]

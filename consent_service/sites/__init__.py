@@ -7,13 +7,13 @@ from pathlib import Path
 from flask import current_app
 from marshmallow import ValidationError
 
-from .schemas import CATEGORY_KEYS, LANGUAGES, OPTIONAL_CATEGORIES, SiteSchema
+from .schemas import CATEGORY_KEYS, LANGUAGES, OPTIONAL_CATEGORIES, POLICY_VERSION_PATTERN, SiteSchema
 
 DEFAULT_FILE = Path(__file__).with_name("sites.toml")
 _SITE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 __all__ = [
-    "CATEGORY_KEYS", "LANGUAGES", "OPTIONAL_CATEGORIES", "DEFAULT_FILE",
+    "CATEGORY_KEYS", "LANGUAGES", "OPTIONAL_CATEGORIES", "POLICY_VERSION_PATTERN", "DEFAULT_FILE",
     "Site", "SiteConfigError", "load_sites", "configured_sites", "find_site", "EXTENSION",
 ]
 EXTENSION = "consent_sites"  # where ``create_app`` keeps the loaded sites: ``app.extensions[EXTENSION]``

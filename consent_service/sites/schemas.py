@@ -13,6 +13,8 @@ TEXT_KEYS = (
 )
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 _NON_EMPTY = validate.Length(min=1)
+# A policy version is a token: it stands unquoted in CSV cells and spreadsheets, and in URLs.
+POLICY_VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}$"
 
 
 class TranslatedSchema(Schema):
@@ -88,7 +90,8 @@ class NoticeSchema(Schema):
 class SiteSchema(Schema):
     name = fields.String(required=True, validate=_NON_EMPTY)
     origins = fields.List(fields.String(validate=validate.Regexp(_ORIGIN)), required=True)
-    policy_version = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    policy_version = fields.String(required=True, validate=validate.Regexp(
+        POLICY_VERSION_PATTERN, error="1-64 letters, digits and . _ : + - (no spaces), starting with a letter or digit"))
     consent_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 3650))
     retention_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 36500))
     default_language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))

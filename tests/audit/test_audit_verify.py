@@ -82,8 +82,9 @@ def test_an_edited_cell_is_named(exported, row, column, value, reason):
 def test_a_deleted_or_moved_row_is_found(exported):
     lines = exported.read_text(encoding="utf-8").splitlines(keepends=True)
     exported.write_text("".join(lines[:3] + lines[4:]), encoding="utf-8")
-    status, output = run(exported, True)
-    assert status == 1 and "--complete" in output
+    status, output = run(exported)  # no flag needed: the file says it is the whole chain
+    assert status == 1 and "BROKEN: row 4 (seq 4" in output and "the file says it is the whole chain" in output
+    assert "record seq 3 is missing before this row" in output
     exported.write_text("".join(lines[:2] + [lines[3], lines[2]] + lines[4:]), encoding="utf-8")
     status, output = run(exported)
     assert status == 1 and "BROKEN: row 4 (seq 2" in output and "out of chain order" in output
@@ -110,7 +111,8 @@ def test_filtered_export_verifies_row_by_row(client, app, token, tmp_path):
     path.write_bytes(client.get("/audit/consents.csv?action=accept_all", headers=bearer(token)).data)
     status, output = run(path)
     assert status == 0, output
-    assert "seq 1..4 with 1 gaps (a filtered export)" in output
+    assert "3 rows of a FILTERED export (site entrack, action accept_all), seq 1..4" in output
+    assert "not the whole chain" in output
     assert run(path, True)[0] == 1
     edit(path, 3, "marketing", "false")
     assert "BROKEN: row 3 (seq 3" in run(path)[1]

@@ -14,7 +14,7 @@ from tests.support.imports import ROOT
 
 WRITER = ROOT / "ledger" / "writer.py"
 MODELS = ROOT / "ledger" / "models.py"
-TABLES = ("consent_records", "chain_heads", "idempotency_keys", "purge_checkpoints")
+TABLES = ("consent_records", "chain_heads", "idempotency_keys", "purge_checkpoints", "policy_snapshots")
 MODEL_NAMES = r"(?:ConsentRecord|ChainHead|IdempotencyKey|PurgeCheckpoint)"
 WRITES_IN_SOURCE = re.compile(
     rf"\b(?:insert|update|delete)\(\s*{MODEL_NAMES}\b"    # Core statements on the tables
