@@ -161,9 +161,9 @@ def test_pages_have_no_inline_script_or_style(client, path, language):
     answer = client.get(f"{path}&lang={language}" if "?" in path else f"{path}?lang={language}")
     page = answer.get_data(as_text=True)
     assert parse(page).inline == []
-    assert '<link rel="stylesheet" href="/static/rights/rights.css">' in page
+    assert '<link rel="stylesheet" href="/static/site.css">' in page
     assert "unsafe-inline" not in answer.headers.get("Content-Security-Policy", "")
-    with client.get("/static/rights/rights.css") as stylesheet:
+    with client.get("/static/site.css") as stylesheet:
         assert stylesheet.status_code == 200
 
 
