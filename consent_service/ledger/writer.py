@@ -41,7 +41,7 @@ _INSERT_SNAPSHOT = {
     module.dialect.name: module.insert(PolicySnapshot.__table__).on_conflict_do_nothing(index_elements=["hash"])
     for module in (postgresql, sqlite)
 }
-_STORED_SNAPSHOTS = set()  # (database URL, hash) of the snapshots this process knows are stored
+STORED_SNAPSHOTS = "consent_policies_stored"  # app.extensions: hashes of the snapshots this app has stored
 
 
 def unavailable():
@@ -88,16 +88,14 @@ def append(site_key, fields, now=None):
 
 
 def _store_snapshot(snapshot, now):
-    """Store a policy snapshot unless it is already (once per process and database; a concurrent
-    writer's copy is the same content under the same hash, so a conflict is nothing to do)."""
-    bind = db.session.get_bind()
-    key = (str(bind.url), snapshot.hash)
-    if key in _STORED_SNAPSHOTS:
-        return key
-    db.session.connection().execute(_INSERT_SNAPSHOT[bind.dialect.name], {
+    """Store a policy snapshot unless this app already has (a concurrent writer's copy is the same
+    content under the same hash, so a conflict is nothing to do)."""
+    if snapshot.hash in current_app.extensions.get(STORED_SNAPSHOTS, ()):
+        return snapshot.hash
+    db.session.connection().execute(_INSERT_SNAPSHOT[db.session.get_bind().dialect.name], {
         "hash": snapshot.hash, "site": snapshot.site, "language": snapshot.language,
         "policy_version": snapshot.policy_version, "body": snapshot.body, "stored_at": now})
-    return key
+    return snapshot.hash
 
 
 def _scrub(site_key, consent_id):
@@ -197,7 +195,7 @@ def _commit(items):
             for item in items:
                 item.body = None
             raise
-    _STORED_SNAPSHOTS.update(stored)
+    current_app.extensions.setdefault(STORED_SNAPSHOTS, set()).update(stored)
     revocations.learn_committed([item.record for item in items if item.supersedes])
 
 
