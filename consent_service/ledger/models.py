@@ -5,6 +5,7 @@ from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..policies.models import PolicySnapshot  # noqa: F401  (the table records' policy_hash refers to)
 
 # SQLite only autoincrements an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -45,20 +46,6 @@ class ConsentRecord(db.Model):
     def as_chain_dict(self):
         """The record as the mapping that ``chain`` hashes and verifies."""
         return {column.key: getattr(self, column.key) for column in self.__table__.columns}
-
-
-class PolicySnapshot(db.Model):
-    """What a site's visitors could read before deciding, in one language (``consent_service.policies``):
-    stored once, when the first record that points at it is, and never changed or deleted."""
-
-    __tablename__ = "policy_snapshots"
-
-    hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of ``body``
-    site: Mapped[str] = mapped_column(String(40))
-    language: Mapped[str] = mapped_column(String(8))
-    policy_version: Mapped[str] = mapped_column(String(64))
-    body: Mapped[str] = mapped_column(Text)  # the canonical JSON
-    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ChainHead(db.Model):

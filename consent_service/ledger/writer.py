@@ -22,7 +22,8 @@ from ..extensions import db
 from ..proof import chain
 from . import revocations
 from .group_commit import GroupCommit
-from .models import ChainHead, ConsentRecord, IdempotencyKey, PolicySnapshot, PurgeCheckpoint
+from ..policies.models import PolicySnapshot
+from .models import ChainHead, ConsentRecord, IdempotencyKey, PurgeCheckpoint
 
 UNAVAILABLE = "The consent store is briefly unavailable; retry shortly."
 PII_COLUMNS = {"ip_prefix": None, "user_agent": None, "page_url": None, "pii_salt": None}

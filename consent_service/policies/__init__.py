@@ -6,18 +6,20 @@ snapshot the first time a record points at it (``consent_service.ledger.writer``
 changed in the sites file is a new snapshot from the next start, and older records keep theirs.
 
     snapshots.py  the canonical document of a site in one language and its hash (no database)
+    models.py     the table of stored snapshots (written by the ledger's writer only)
 """
 from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
+from .models import PolicySnapshot
 from .snapshots import Snapshot, site_snapshots
 
 EXTENSION = "consent_policies"
 KNOWN = "consent_policies_known"  # stored snapshots looked up: hash -> (site, language); they never change
 HASH_PATTERN = r"^[0-9a-f]{64}$"
 
-__all__ = ["EXTENSION", "HASH_PATTERN", "Snapshot", "current_snapshot", "find_snapshot", "init_app",
+__all__ = ["EXTENSION", "HASH_PATTERN", "PolicySnapshot", "Snapshot", "current_snapshot", "find_snapshot", "init_app",
            "known_snapshot", "site_hashes"]
 
 
@@ -44,8 +46,6 @@ def site_hashes(site_key, app=None):
 
 
 def _stored(snapshot_hash):
-    from ..ledger.models import PolicySnapshot
-
     body = db.session.scalar(select(PolicySnapshot.body).where(PolicySnapshot.hash == snapshot_hash))
     return None if body is None else Snapshot.from_body(body)
 

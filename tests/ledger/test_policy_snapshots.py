@@ -10,7 +10,8 @@ from consent_service import policies
 from consent_service.audit import export
 from consent_service.extensions import db
 from consent_service.ledger import writer
-from consent_service.ledger.models import ConsentRecord, PolicySnapshot
+from consent_service.ledger.models import ConsentRecord
+from consent_service.policies.models import PolicySnapshot
 from consent_service.ledger.verification import check_stored_chain
 from consent_service.policies.snapshots import Snapshot, canonical, content
 from consent_service.proof import chain
