@@ -1,5 +1,5 @@
-"""The auditor's look-ups beyond the CSV: one consent's history (each record's hash checked) and a
-site's signed chain head."""
+"""The auditor's look-ups beyond the CSV: one consent's history (each record's hash checked), the policy
+snapshots that history points at, and a site's signed chain head."""
 from sqlalchemy import select
 
 from ..errors import ApiError
@@ -22,6 +22,21 @@ def history(consent_id, site_keys):
         values.pop("id")
         records.append({**values, "recorded_at": chain.text(record.recorded_at), "hash_verifies": verifies})
     return records
+
+
+def snapshots_seen(records):
+    """The policy snapshots that ``history`` records point at, each once, in the order first seen:
+    ``{"policy_hash", "site", "policy_version", "language", "seqs"}``. Records stored before snapshots
+    existed (no ``policy_hash``) name none."""
+    seen = {}
+    for record in records:
+        policy_hash = record.get("policy_hash")
+        if policy_hash:
+            entry = seen.setdefault(policy_hash, {
+                "policy_hash": policy_hash, "site": record["site"], "policy_version": record["policy_version"],
+                "language": record["language"], "seqs": []})
+            entry["seqs"].append(record["seq"])
+    return list(seen.values())
 
 
 def _hash_at(site_key, seq, start, head):

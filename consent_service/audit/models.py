@@ -1,10 +1,11 @@
-"""Tables of the audit area: auditor accounts and the log of their exports.
+"""Tables of the audit area: auditor accounts, the log of their exports, their web sessions and the
+last check of each site's stored chain.
 
 Purge checkpoints belong to the chain: ``ledger.models.PurgeCheckpoint``.
 """
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -60,3 +61,21 @@ class AuditorSession(db.Model):
     auditor_id: Mapped[int] = mapped_column(ForeignKey("auditors.id"))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChainCheck(db.Model):
+    """The last check of one site's stored chain (``audit.chain_status`` writes it, from the portal's
+    "Check now" or ``flask consent verify``), so that a page shows the chain's status without checking
+    a million records on every view."""
+
+    __tablename__ = "chain_checks"
+
+    site: Mapped[str] = mapped_column(String(40), primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The auditor's name, or "cli:<user>" for `flask consent verify`.
+    checked_by: Mapped[str] = mapped_column(String(120))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    record_count: Mapped[int] = mapped_column(BigId)
+    head_seq: Mapped[int] = mapped_column(BigId)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)

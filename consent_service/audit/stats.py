@@ -1,6 +1,7 @@
 """Statistics for the site owner: per day, the shares of each decision and of each category granted."""
 import csv
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -11,6 +12,12 @@ from ..ledger.models import ConsentRecord
 
 CHOICES = ("accept_all", "reject_all", "custom")
 CATEGORIES = ("analytics", "marketing")
+# The chart stacks the decisions from the bottom in this order; its legend and the table follow it.
+STACK = ("accept_all", "custom", "reject_all")
+LABELS = {"accept_all": "Accept all", "custom": "Custom choice", "reject_all": "Reject all",
+          "analytics": "Analytics granted", "marketing": "Marketing granted"}
+COLOURS = {"accept_all": "#2e7d32", "custom": "#f9a825", "reject_all": "#c62828",
+           "analytics": "#0d47a1", "marketing": "#6a1b9a"}
 DEFAULT_DAYS = 30
 CSV_COLUMNS = ("date", "decisions", *CHOICES, *(f"{name}_share" for name in CHOICES + CATEGORIES))
 
@@ -81,22 +88,74 @@ def as_csv(days):
     return buffer.getvalue()
 
 
-def chart(days, width=720, height=260, margin=40):
-    """Geometry of the SVG chart: a stacked bar of the decision shares per day, a line per category."""
-    plot_w, plot_h = width - 2 * margin, height - 2 * margin
+def _line(name, bars, days, plot_bottom, plot_h):
+    """A category's line: a point (and a marker) per day at its share; a single day's line runs across
+    its bar, so that it shows."""
+    ys = [round(plot_bottom - plot_h * entry.share(name), 2) for entry in days]
+    if len(days) == 1:
+        points = [(bars[0]["x"], ys[0]), (bars[0]["x"] + bars[0]["width"], ys[0])]
+    else:
+        points = [(bar["centre"], y) for bar, y in zip(bars, ys)]
+    return {"name": name, "label": LABELS[name], "colour": COLOURS[name],
+            "points": " ".join(f"{x:.2f},{y:.2f}" for x, y in points),
+            "markers": [{"x": bar["centre"], "y": y} for bar, y in zip(bars, ys)]}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A chart's size: the plot's margins, and the legend on the right (one column) or below (two)."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    legend_below: bool
+
+
+WIDE = Layout(720, 300, 52, 170, 16, 40, legend_below=False)
+NARROW = Layout(360, 380, 48, 12, 16, 124, legend_below=True)  # for a phone: drawn at about its own size
+LABEL_WIDTH = 84  # room for one day label ("2026-11-01" at 13 px)
+ROW = 22
+
+
+def _legend(layout, plot_bottom):
+    """The legend's entries from the top of the stack down, then the lines: ``{name, label, colour, kind, x, y}``."""
+    boxes = [(name, "box") for name in reversed(STACK)]
+    lines = [(name, "line") for name in CATEGORIES]
+    if layout.legend_below:
+        x, y = layout.left, plot_bottom + 36
+        places = [(x, y + ROW * row) for row in range(len(boxes))] + [(x + 150, y + ROW * row) for row in range(len(lines))]
+    else:
+        x, y = layout.width - layout.right + 16, layout.top + 8
+        places = [(x, y + ROW * row) for row in range(len(boxes))] + \
+                 [(x, y + ROW * (len(boxes) + row) + 8) for row in range(len(lines))]
+    return [{"name": name, "label": LABELS[name], "colour": COLOURS[name], "kind": kind, "x": px, "y": py}
+            for (name, kind), (px, py) in zip(boxes + lines, places)]
+
+
+def chart(days, layout=WIDE, chart_id="stats"):
+    """Geometry of the SVG chart: a stacked bar of the decision shares per day (STACK, from the bottom),
+    a line per category, a day label under every bar that has room for one, and the legend in the order
+    of the stacking (its top first), then the lines."""
+    plot_w, plot_h = layout.width - layout.left - layout.right, layout.height - layout.top - layout.bottom
+    plot_bottom = layout.top + plot_h
     step = plot_w / max(len(days), 1)
-    bars, lines = [], {name: [] for name in CATEGORIES}
+    bars = []
     for index, entry in enumerate(days):
-        x, y = margin + index * step, margin + plot_h
+        x, y = layout.left + index * step, plot_bottom
         segments = []
-        for name in CHOICES:
+        for name in STACK:
             h = entry.share(name) * plot_h
             y -= h
-            segments.append({"name": name, "y": round(y, 2), "height": round(h, 2)})
-        bars.append({"x": round(x + step * 0.1, 2), "width": round(step * 0.8, 2), "segments": segments,
-                     "label": entry.day, "decisions": entry.decisions})
-        for name in CATEGORIES:
-            lines[name].append(f"{x + step / 2:.2f},{margin + plot_h * (1 - entry.share(name)):.2f}")
-    labels = bars[:: max(1, len(bars) // 6)]
-    return {"width": width, "height": height, "margin": margin, "plot_w": plot_w, "plot_h": plot_h,
-            "bars": bars, "lines": {name: " ".join(points) for name, points in lines.items()}, "labels": labels}
+            segments.append({"name": name, "y": round(y, 2), "height": round(h, 2), "colour": COLOURS[name]})
+        bars.append({"x": round(x + step * 0.1, 2), "width": round(step * 0.8, 2), "centre": round(x + step / 2, 2),
+                     "segments": segments, "label": entry.day, "decisions": entry.decisions})
+    ticks = [{"value": value, "y": round(plot_bottom - plot_h * value / 100, 2)} for value in (0, 25, 50, 75, 100)]
+    return {"id": chart_id, "width": layout.width, "height": layout.height, "left": layout.left, "top": layout.top,
+            "plot_w": plot_w, "plot_h": plot_h, "plot_bottom": plot_bottom, "bars": bars, "ticks": ticks,
+            "lines": [_line(name, bars, days, plot_bottom, plot_h) for name in CATEGORIES],
+            "legend": _legend(layout, plot_bottom),
+            "labels": [bar for bar in bars[:: max(1, math.ceil(LABEL_WIDTH / step))]
+                       if bar["centre"] + LABEL_WIDTH / 2 <= layout.width]}

@@ -66,7 +66,10 @@ def test_result_shows_count_and_chain_and_downloads(client, app, token):
     sign_in(client, token)
     page = client.get("/audit/?site=entrack&from=2026-11-02&to=2026-11-03").get_data(as_text=True)
     assert re.search(r"<strong>2</strong> records match", page)
-    assert "The chain of site entrack verifies: 3 stored records" in page
+    assert "Not checked yet." in page
+    client.post("/audit/chain-checks", data={"site": "entrack", "csrf_token": csrf(client)})
+    page = client.get("/audit/?site=entrack&from=2026-11-02&to=2026-11-03").get_data(as_text=True)
+    assert "Verifies: 3 stored records" in page
     link = re.search(r'id="download" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     rows = read_csv(client.get(link).data)
     assert [row["seq"] for row in rows] == ["2", "3"]
@@ -78,8 +81,9 @@ def test_result_shows_a_broken_chain(client, app, token):
         db.session.execute(update(ConsentRecord).where(ConsentRecord.seq == 1).values(action="reject_all"))
         db.session.commit()
     sign_in(client, token)
+    client.post("/audit/chain-checks", data={"site": "entrack", "csrf_token": csrf(client)})
     page = client.get("/audit/?site=entrack").get_data(as_text=True)
-    assert "does NOT verify: record seq 1 (consent_id " in page and "the record was edited" in page
+    assert "Does NOT verify: record seq 1 (consent_id " in page and "the record was edited" in page
 
 
 def test_page_shows_bad_dates(client, token):
