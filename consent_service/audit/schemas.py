@@ -88,6 +88,9 @@ class RecordSchema(Schema):
     analytics = fields.Boolean(required=True)
     marketing = fields.Boolean(required=True)
     policy_version = fields.String(required=True)
+    policy_hash = fields.String(allow_none=True, metadata={
+        "description": "The policy snapshot the visitor was shown (/audit/policies/{hash}); null on records "
+                       "from before snapshots and on erasures."})
     language = fields.String(required=True)
     page_url = fields.String(allow_none=True)
     ip_prefix = fields.String(allow_none=True)

@@ -13,6 +13,9 @@ class RecordOutSchema(Schema):
         "enum": ["accept_all", "reject_all", "custom", "withdraw", "erase"]})
     categories = fields.Nested(CategoriesOutSchema, required=True)
     policy_version = fields.String(required=True)
+    policy_hash = fields.String(required=True, allow_none=True, metadata={
+        "description": "The SHA-256 of the texts the visitor was shown (a policy snapshot); null on erasures "
+                       "and records from before snapshots."})
     language = fields.String(required=True)
     gpc = fields.Boolean(required=True)
     ip_prefix = fields.String(required=True, allow_none=True)

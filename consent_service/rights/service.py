@@ -38,7 +38,7 @@ def _record(record):
     return {
         "seq": record.seq, "recorded_at": _utc(record.recorded_at), "action": record.action,
         "categories": _categories(record), "policy_version": record.policy_version,
-        "language": record.language, "gpc": record.gpc, "ip_prefix": record.ip_prefix,
+        "policy_hash": record.policy_hash, "language": record.language, "gpc": record.gpc, "ip_prefix": record.ip_prefix,
         "user_agent": record.user_agent, "page_url": record.page_url,
         "erased": record.pii_salt is None, "record_hash": record.record_hash,
     }
