@@ -11,6 +11,8 @@ from calmjs.parse.unparsers.es5 import minify_print
 from webassets import Bundle, Environment
 from webassets.filter import Filter
 
+from ..policies.snapshots import site_snapshots
+
 # Explicit bundle order: one IIFE opened by the first file and closed by the last.
 BANNER_JS = (
     "banner/00_open.js", "banner/state.js", "banner/storage.js", "banner/api.js",
@@ -88,9 +90,12 @@ def script_json(value):
 
 
 def compact_site(site):
-    """What the banner needs of ``site``: policy version, lifetime, languages, texts and categories."""
+    """What the banner needs of ``site``: policy version, lifetime, languages, texts, categories, and the
+    hash of each language's policy snapshot (``consent_service.policies``), which it posts with a decision
+    so that the record names the texts this very script showed (computed from them, not looked up)."""
     return {
         "v": site.policy_version,
+        "h": {language: snapshot.hash for language, snapshot in site_snapshots(site).items()},
         "d": site.consent_days,
         "l": site.default_language,
         "t": site.texts,

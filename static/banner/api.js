@@ -1,16 +1,17 @@
   /* api: posts decisions with their idempotency keys; retries until the service has stored each once. */
 
-  var RETRY_MAX_MS = 60000;
-  var api = { sending: null, delay: 0, timer: 0 };
+  var RETRY_MAX_MS = 6e4;
+  /** The decision being posted, the wait before the next try (ms) and its timer. */
+  var sending, retryDelay, retryTimer;
 
   /** The consent API's address on the service that served this script. */
   function consentsUrl() {
-    return state.origin + "/api/v1/consents";
+    return origin + "/api/v1/consents";
   }
 
   /** A random idempotency key (crypto.getRandomValues works on http pages too, in every browser we run in). */
   function newKey() {
-    return Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {
       return (b + 256).toString(16).slice(1);
     }).join("");
   }
@@ -22,7 +23,7 @@
    */
   function postDecision(body) {
     return fetch(consentsUrl(), {
-      method: "POST", mode: "cors", credentials: "omit", keepalive: true,
+      method: "POST", credentials: "omit", keepalive: true,
       headers: { "Content-Type": "text/plain" }, body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (answer) {
@@ -35,38 +36,38 @@
 
   /** True for an answer that a retry cannot change (a 4xx other than 408 and 429). */
   function isRefusal(error) {
-    var status = error && error.status;
+    var status = error.status;
     return status >= 400 && status < 500 && status !== 408 && status !== 429;
   }
 
   /** Add a decision to the queue and try to send it. */
   function enqueue(body) {
-    updateQueue(function (queue) { return queue.concat([body]); });
+    updateQueue(function (items) { return items.concat([body]); });
     sendQueue();
   }
 
   /** Send the queued decisions one at a time, in order; back off while the service is unreachable. */
   function sendQueue() {
-    var item = state.queue[0];
-    if (api.sending || !item) return;
+    var item = queue[0];
+    if (sending || !item) return;
     if (!item.consent_id && item.action === "withdraw") item.action = "reject_all";
-    api.sending = item;
+    sending = item;
     postDecision(item).then(function (answer) {
-      api.sending = null;
-      api.delay = 0;
+      sending = null;
+      retryDelay = 0;
       onStored(item, answer);
       sendQueue();
     }, function (error) {
-      api.sending = null;
+      sending = null;
       if (error.reason === "origin_not_allowed") return originRefused(error);
       if (isRefusal(error)) {
         onRefused(item);
         sendQueue();
         return;
       }
-      api.delay = Math.min(api.delay ? api.delay * 2 : 1000, RETRY_MAX_MS);
-      clearTimeout(api.timer);
-      api.timer = setTimeout(sendQueue, api.delay);
+      retryDelay = Math.min(retryDelay ? retryDelay * 2 : 1000, RETRY_MAX_MS);
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(sendQueue, retryDelay);
     });
   }
 
@@ -75,8 +76,8 @@
    * yet) its consent id and new token, their proof of ownership. The choice in force keeps the token.
    */
   function onStored(item, answer) {
-    updateQueue(function (queue) {
-      return queue.filter(function (queued) {
+    updateQueue(function (items) {
+      return items.filter(function (queued) {
         if ((queued.consent_id || answer.consent_id) === answer.consent_id) {
           queued.consent_id = answer.consent_id;
           queued.token = answer.token;
@@ -84,17 +85,17 @@
         return queued.idempotency_key !== item.idempotency_key;
       });
     });
-    var stored = state.stored || {};
-    stored.id = answer.consent_id;
-    if (!state.queue.length) stored.t = answer.token;
-    if (stored.c) saveChoice(stored);
+    var saved = stored || {};
+    saved.id = answer.consent_id;
+    if (!queue.length) saved.t = answer.token;
+    if (saved.c) saveChoice(saved);
     emit("stored");
   }
 
   /** The service refused `item`; with a consent id it does not accept, send it once more as a new decision. */
   function onRefused(item) {
-    updateQueue(function (queue) {
-      return queue.map(function (queued) {
+    updateQueue(function (items) {
+      return items.map(function (queued) {
         if (queued.idempotency_key !== item.idempotency_key) return queued;
         if (!queued.consent_id) return null;
         delete queued.consent_id;
@@ -116,8 +117,8 @@
 
   /** On pagehide, hand the decisions still waiting (and able to go now) to navigator.sendBeacon. */
   function beaconQueue() {
-    state.queue.forEach(function (item, index) {
-      var inFlight = api.sending && api.sending.idempotency_key === item.idempotency_key;
+    queue.forEach(function (item, index) {
+      var inFlight = sending && sending.idempotency_key === item.idempotency_key;
       if (inFlight || (index && !item.consent_id)) return;
       try {
         navigator.sendBeacon(consentsUrl(), new Blob([JSON.stringify(item)], { type: "text/plain" }));

@@ -3,10 +3,10 @@
   /** Run each held-back script whose category `choice` grants, with its attributes and CSP nonce. */
   function releaseScripts(choice) {
     var held = document.querySelectorAll('script[type="text/plain"][data-consent-category]');
-    Array.prototype.forEach.call(held, function (original) {
+    held.forEach(function (original) {
       if (choice[original.getAttribute("data-consent-category")] !== true) return;
       var script = document.createElement("script");
-      Array.prototype.forEach.call(original.attributes, function (attribute) {
+      [].forEach.call(original.attributes, function (attribute) {
         if (attribute.name !== "type" && attribute.name !== "nonce") {
           script.setAttribute(attribute.name, attribute.value);
         }
@@ -26,7 +26,7 @@
   /** Delete this document's cookies of every category that `choice` refuses. */
   function clearRefused(choice) {
     var names = Object.keys(readCookies());
-    state.site.c.forEach(function (category) {
+    site.c.forEach(function (category) {
       if (choice[category.k]) return;
       category.o.forEach(function (info) {
         names.forEach(function (name) {

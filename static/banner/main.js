@@ -2,16 +2,17 @@
 
   /** The public view of the state: categories in force, consent id and token, the banner's language. */
   function publicState() {
-    var stored = isCurrent(state.stored) ? state.stored : {};
+    var decided = isCurrent(stored);
+    var saved = decided ? stored : {};
     return {
-      site: state.key,
-      language: state.lang,
-      decided: isCurrent(state.stored),
+      site: siteKey,
+      language: lang,
+      decided: decided,
       categories: currentChoice(),
-      consentId: stored.id || null,
-      token: stored.t || null,
-      policyVersion: state.site.v,
-      decidedAt: stored.ts ? new Date(stored.ts).toISOString() : null
+      consentId: saved.id || null,
+      token: saved.t || null,
+      policyVersion: site.v,
+      decidedAt: decided ? new Date(saved.ts).toISOString() : null
     };
   }
 
@@ -29,14 +30,14 @@
     },
     /** The name of `category` in the banner's language (undefined for a category the site does not have). */
     label: function (category) {
-      var found = state.site.c.filter(function (c) { return c.k === category; })[0];
-      return found && found.l[state.lang];
+      var found = site.c.filter(function (c) { return c.k === category; })[0];
+      return found && found.l[lang];
     },
     /** Open the settings dialog. */
     open: function () { whenReady(openSettings); },
     /** Call `listener(state)` on each decision ('change') or when the service stored it ('stored'). */
     on: function (event, listener) {
-      (state.listeners[event] = state.listeners[event] || []).push(listener);
+      (listeners[event] = listeners[event] || []).push(listener);
     }
   };
 
@@ -46,13 +47,13 @@
    */
   function choiceFor(kind) {
     var choice = kind === "save" ? dialogChoice() : kind.analytics !== undefined ? kind
-      : { analytics: kind === "accept", marketing: kind === "accept" && !state.gpc };
+      : { analytics: kind === "accept", marketing: kind === "accept" && !gpc };
     var before = currentChoice();
     var action = "custom";
     if (kind === "accept" && choice.marketing) action = "accept_all";
     if (kind === "reject") {
-      var hadGranted = isCurrent(state.stored) && (before.analytics || before.marketing);
-      action = hadGranted && (state.stored.id || state.queue.length) ? "withdraw" : "reject_all";
+      var hadGranted = before.analytics || before.marketing;
+      action = hadGranted && (stored.id || queue.length) ? "withdraw" : "reject_all";
     }
     return { action: action, categories: { analytics: !!choice.analytics, marketing: !!choice.marketing } };
   }
@@ -63,12 +64,12 @@
    */
   function decide(kind) {
     var decision = choiceFor(kind);
-    var previous = state.stored || {};
-    saveChoice({ t: null, id: previous.id, c: decision.categories, v: state.site.v, ts: Date.now() });
+    var previous = stored || {};
+    saveChoice({ t: null, id: previous.id, c: decision.categories, v: site.v, ts: Date.now() });
     follow();
     var body = {
-      site: state.key, categories: decision.categories, action: decision.action,
-      policy_version: state.site.v, language: state.lang,
+      site: siteKey, categories: decision.categories, action: decision.action,
+      policy_version: site.v, policy_hash: site.h[lang], language: lang,
       page_url: (location.origin + location.pathname).slice(0, 2000), idempotency_key: newKey()
     };
     if (previous.id) {
@@ -123,17 +124,16 @@
   function boot() {
     consentDefault();
     var script = SCRIPT || document.querySelector("script[data-site]");
-    var site = script && findSite(script.getAttribute("data-site"));
+    siteKey = script && script.getAttribute("data-site");
+    site = findSite(siteKey);
     if (!site) return;
-    state.site = site;
-    state.key = script.getAttribute("data-site");
-    state.lang = chooseLanguage(script, site);
-    state.origin = new URL(script.src, location.href).origin;
-    state.gpc = navigator.globalPrivacyControl === true;
-    state.stored = loadChoice();
+    lang = chooseLanguage(script);
+    origin = new URL(script.src, location.href).origin;
+    gpc = navigator.globalPrivacyControl === true;
+    stored = loadChoice();
     applyReturn();
-    state.queue = loadQueue();
-    var decided = isCurrent(state.stored);
+    queue = loadQueue();
+    var decided = isCurrent(stored);
     if (decided) consentUpdate(currentChoice());
     clearRefused(currentChoice());
     window.consentService = publicApi;

@@ -5,24 +5,22 @@
    * @typedef {{t: ?string, id: ?string, c: Choice, v: string, ts: number}} Stored the cookie's content
    */
   var DAY_MS = 864e5;
-  var state = {
-    /** @type {?SiteConfig} */ site: null,
-    key: "",
-    lang: "en",
-    origin: "",
-    /** @type {?Stored} */ stored: null,
-    gpc: false,
-    /** @type {Object[]} decisions not yet stored by the service */ queue: [],
-    /** @type {Object<string, Function[]>} */ listeners: {}
-  };
+  /*
+   * The state is a set of the IIFE's variables, set by boot() (main.js), rather than an object's properties:
+   * the mangler shortens variables, never properties, and every module reads the state.
+   * site: ?SiteConfig; siteKey: its key; lang: the language shown; origin: the service's;
+   * stored: ?Stored, the cookie's choice; gpc: Global Privacy Control on;
+   * queue: decisions not yet stored by the service; listeners: {event: Function[]}.
+   */
+  var site, siteKey, lang, origin, stored, gpc, queue = [], listeners = {};
 
-  /** The configuration of site `key`, or null when this response does not serve it. */
+  /** The configuration of site `key`, or nothing when this response does not serve it. */
   function findSite(key) {
-    return key && Object.prototype.hasOwnProperty.call(SITES, key) ? SITES[key] : null;
+    return key && {}.hasOwnProperty.call(SITES, key) && SITES[key];
   }
 
   /** The first of data-lang, <html lang>, navigator.languages that the site speaks, else its default. */
-  function chooseLanguage(script, site) {
+  function chooseLanguage(script) {
     var wanted = [script.getAttribute("data-lang"), document.documentElement.lang]
       .concat(navigator.languages || [navigator.language]);
     for (var i = 0; i < wanted.length; i++) {
@@ -32,26 +30,26 @@
     return site.l;
   }
 
-  /** True when `stored` answers the site's current policy version and has not expired. */
-  function isCurrent(stored) {
-    return !!stored && !!stored.c && stored.v === state.site.v &&
-      typeof stored.ts === "number" && Date.now() - stored.ts < state.site.d * DAY_MS;
+  /** True when `saved` answers the site's current policy version and has not expired. */
+  function isCurrent(saved) {
+    return !!(saved && saved.c && saved.v === site.v &&
+      typeof saved.ts === "number" && Date.now() - saved.ts < site.d * DAY_MS);
   }
 
   /** The categories in force: the current stored choice, else every optional category refused. */
   function currentChoice() {
-    var chosen = isCurrent(state.stored) ? state.stored.c : {};
+    var chosen = isCurrent(stored) ? stored.c : {};
     return { necessary: true, analytics: chosen.analytics === true, marketing: chosen.marketing === true };
   }
 
   /** The site's texts in the chosen language. */
   function texts() {
-    return state.site.t[state.lang];
+    return site.t[lang];
   }
 
   /** Call every `event` listener with the public state; a failing listener never stops the others. */
   function emit(event) {
-    (state.listeners[event] || []).forEach(function (listener) {
+    (listeners[event] || []).forEach(function (listener) {
       try {
         listener(publicState());
       } catch (error) {

@@ -22,18 +22,18 @@
   /** The stored choice from the consent cookie, or null when absent or unreadable. */
   function loadChoice() {
     try {
-      var stored = JSON.parse(decodeURIComponent(readCookies()["consent_" + state.key] || ""));
-      return stored && typeof stored === "object" && stored.c ? stored : null;
+      var saved = JSON.parse(decodeURIComponent(readCookies()["consent_" + siteKey] || ""));
+      return saved && saved.c ? saved : null;
     } catch (error) {
       return null;
     }
   }
 
   /** Keep `stored` in the first-party cookie for the consent lifetime (SameSite=Lax, Secure on https). */
-  function saveChoice(stored) {
-    state.stored = stored;
-    writeCookie("consent_" + state.key + "=" + encodeURIComponent(JSON.stringify(stored)) +
-      "; Max-Age=" + state.site.d * 86400 + "; Path=/; SameSite=Lax" +
+  function saveChoice(saved) {
+    stored = saved;
+    writeCookie("consent_" + siteKey + "=" + encodeURIComponent(JSON.stringify(saved)) +
+      "; Max-Age=" + site.d * 86400 + "; Path=/; SameSite=Lax" +
       (location.protocol === "https:" ? "; Secure" : ""));
   }
 
@@ -49,23 +49,22 @@
 
   /** The queue's localStorage key. */
   function queueKey() {
-    return "consent_queue_" + state.key;
+    return "consent_queue_" + siteKey;
   }
 
   /** The queued decisions from localStorage, or the in-memory queue when storage is unavailable. */
   function loadQueue() {
     try {
-      var queue = JSON.parse(localStorage.getItem(queueKey()) || "[]");
-      return Array.isArray(queue) ? queue : [];
+      var items = JSON.parse(localStorage.getItem(queueKey()) || "[]");
+      return Array.isArray(items) ? items : [];
     } catch (error) {
-      return state.queue;
+      return queue;
     }
   }
 
   /** Change the queue through `change(queue)`, re-reading storage first so that other tabs' items stay. */
   function updateQueue(change) {
-    var queue = change(loadQueue());
-    state.queue = queue;
+    queue = change(loadQueue());
     try {
       if (queue.length) localStorage.setItem(queueKey(), JSON.stringify(queue));
       else localStorage.removeItem(queueKey());
@@ -80,15 +79,14 @@
    */
   function applyReturn() {
     var found = /consent-(withdrawn|erased)=([^&]+)/.exec(location.hash);
-    var stored = state.stored;
     if (!found) return;
     try {
       history.replaceState(null, "", location.pathname + location.search);
     } catch (error) { /* the fragment stays; nothing else depends on it */ }
     if (!stored || stored.id !== found[2]) return;
     if (found[1] === "erased") {
-      state.stored = null;
-      deleteCookie("consent_" + state.key);
+      stored = null;
+      deleteCookie("consent_" + siteKey);
     } else {
       var granted = stored.c.analytics || stored.c.marketing;
       saveChoice({

@@ -1,6 +1,7 @@
   /* ui: the DOM only, inside a shadow root; every text from configuration goes in as textContent. */
 
-  var ui = { root: null, banner: null, reopen: null, dialog: null };
+  /** The shadow root, and the first layer, the reopen button and the settings dialog while shown. */
+  var uiRoot, uiBanner, uiReopen, uiDialog;
 
   /** A new element with class `name` and text `text` (as text, never markup), appended to `parent`. */
   function el(tag, name, text, parent) {
@@ -32,12 +33,12 @@
 
   /** The shadow root that keeps host CSS out and ours in; first in <body> for keyboard order, out of flow. */
   function mountRoot() {
-    if (ui.root) return ui.root;
+    if (uiRoot) return uiRoot;
     var host = document.createElement("consent-banner");
-    ui.root = host.attachShadow({ mode: "open" });
-    applyStyles(ui.root);
+    uiRoot = host.attachShadow({ mode: "open" });
+    applyStyles(uiRoot);
     document.body.insertBefore(host, document.body.firstChild);
-    return ui.root;
+    return uiRoot;
   }
 
   /** The buttons Accept all, Reject all (and Settings) with the same look, size and order everywhere. */
@@ -46,41 +47,40 @@
     var row = el("div", "row", null, parent);
     button(t.accept_all, row, function () { decide("accept"); });
     button(t.reject_all, row, function () { decide("reject"); });
-    if (withSettings) button(t.settings, row, function () { openSettings(); });
+    if (withSettings) button(t.settings, row, openSettings);
     else button(t.save, row, function () { decide("save"); });
   }
 
   /** The first layer: title, text, the GPC note, three equal buttons, then the privacy notice and cookies. */
   function showBanner() {
     var t = texts();
-    var box = ui.banner = el("section", "banner", null, mountRoot());
+    var box = uiBanner = el("section", "banner", null, mountRoot());
     box.setAttribute("aria-labelledby", "cs-title");
     box.setAttribute("data-cs", "banner");
     el("h2", "title", t.title, box).id = "cs-title";
     el("p", "", t.body, box);
-    if (state.gpc) el("p", "note", t.gpc_honoured, box);
+    if (gpc) el("p", "note", t.gpc_honoured, box);
     choiceButtons(box, true);
     privacyLink(el("p", "links", null, box));
   }
 
   /** The small floating button that reopens the settings. */
   function showReopen() {
-    if (ui.reopen) return;
-    var aside = ui.reopen = el("aside", "reopen", null, mountRoot());
+    if (uiReopen) return;
+    var aside = uiReopen = el("aside", "reopen", null, mountRoot());
     aside.setAttribute("aria-label", texts().reopen);
-    button(texts().reopen, aside, function () { openSettings(); }).setAttribute("data-cs", "reopen");
+    button(texts().reopen, aside, openSettings).setAttribute("data-cs", "reopen");
   }
 
   /** Remove the first layer, once the visitor has decided. */
   function hideBanner() {
-    if (ui.banner) ui.banner.remove();
-    ui.banner = null;
+    if (uiBanner) uiBanner.remove();
+    uiBanner = null;
   }
 
   /** One category: its switch (necessary on and locked), description and cookies. */
   function categoryBlock(category, choice, parent) {
     var t = texts();
-    var lang = state.lang;
     var block = el("div", "cat", null, parent);
     var label = el("label", "cat-head", null, block);
     el("span", "cat-name", category.l[lang], label);
@@ -111,13 +111,13 @@
    */
   function serviceLink(parent, text, path, name, tail) {
     var link = el("a", "", text, parent);
-    link.href = state.origin + path + "lang=" + state.lang + (tail || "");
+    link.href = origin + path + "lang=" + lang + (tail || "");
     link.setAttribute("data-cs-link", name);
   }
 
   /** The privacy notice with the cookie declaration: each cookie's purpose and lifetime. */
   function privacyLink(parent) {
-    serviceLink(parent, texts().privacy_link, "/privacy/" + encodeURIComponent(state.key) + "?", "privacy");
+    serviceLink(parent, texts().privacy_link, "/privacy/" + encodeURIComponent(siteKey) + "?", "privacy");
   }
 
   /**
@@ -126,47 +126,46 @@
    */
   function links(parent) {
     var nav = el("p", "links", null, parent);
-    var token = state.stored && state.stored.t;
+    var token = stored && stored.t;
     privacyLink(nav);
-    serviceLink(nav, texts().my_consent_link, "/my-consent?site=" + encodeURIComponent(state.key) + "&back=" +
+    serviceLink(nav, texts().my_consent_link, "/my-consent?site=" + encodeURIComponent(siteKey) + "&back=" +
       encodeURIComponent(location.origin + location.pathname) + "&", "my-consent",
       token ? "#token=" + encodeURIComponent(token) : "");
   }
 
   /** The visitor's consent id and date, once given. */
   function receipt(parent) {
-    var stored = state.stored;
-    if (!stored || !stored.id || !isCurrent(stored)) return;
+    if (!isCurrent(stored) || !stored.id) return;
     var t = texts();
     var box = el("dl", "receipt", null, parent);
     el("dt", "", t.consent_id, box);
     el("dd", "", stored.id, box).setAttribute("data-cs", "consent-id");
     el("dt", "", t.consent_date, box);
-    el("dd", "", new Date(stored.ts).toLocaleDateString(state.lang), box);
+    el("dd", "", new Date(stored.ts).toLocaleDateString(lang), box);
   }
 
   /** The modal settings dialog: focus moves in and stays, Esc closes, focus returns to the opener. */
   function openSettings() {
-    if (ui.dialog) return;
+    if (uiDialog) return;
     var t = texts();
     var opener = mountRoot().activeElement || document.activeElement;
     var choice = currentChoice();
-    var dialog = ui.dialog = el("dialog", "dialog", null, mountRoot());
+    var dialog = uiDialog = el("dialog", "dialog", null, mountRoot());
     dialog.setAttribute("aria-labelledby", "cs-settings-title");
     dialog.setAttribute("data-cs", "settings");
     var head = el("div", "dialog-head", null, dialog);
     el("h2", "title", t.settings_title, head).id = "cs-settings-title";
     button(t.close, head, function () { dialog.close(); }).className = "btn close";
-    if (state.gpc) el("p", "note", t.gpc_honoured, dialog);
-    state.site.c.forEach(function (category) { categoryBlock(category, choice, dialog); });
+    if (gpc) el("p", "note", t.gpc_honoured, dialog);
+    site.c.forEach(function (category) { categoryBlock(category, choice, dialog); });
     links(dialog);
     receipt(dialog);
     choiceButtons(dialog, false);
     dialog.addEventListener("keydown", trapFocus);
     dialog.addEventListener("close", function () {
       dialog.remove();
-      ui.dialog = null;
-      var back = opener && opener.isConnected && opener !== document.body ? opener : ui.reopen && ui.reopen.firstChild;
+      uiDialog = null;
+      var back = opener && opener.isConnected && opener !== document.body ? opener : uiReopen && uiReopen.firstChild;
       if (back && back.focus) back.focus();
     });
     dialog.showModal();
@@ -175,10 +174,10 @@
   /** Keep Tab and Shift+Tab inside the dialog: from its last control to its first, and back. */
   function trapFocus(event) {
     if (event.key !== "Tab") return;
-    var controls = ui.dialog.querySelectorAll("button,a,summary,input:not([disabled])");
+    var controls = uiDialog.querySelectorAll("button,a,summary,input:not([disabled])");
     var first = controls[0];
     var last = controls[controls.length - 1];
-    var active = ui.root.activeElement;
+    var active = uiRoot.activeElement;
     if (event.shiftKey ? active === first : active === last) {
       event.preventDefault();
       (event.shiftKey ? last : first).focus();
@@ -188,11 +187,11 @@
   /** The switches' current positions in the open dialog. */
   function dialogChoice() {
     var choice = {};
-    ui.dialog.querySelectorAll("input").forEach(function (input) { choice[input.name] = input.checked; });
+    uiDialog.querySelectorAll("input").forEach(function (input) { choice[input.name] = input.checked; });
     return choice;
   }
 
   /** Close the dialog if open. */
   function closeSettings() {
-    if (ui.dialog) ui.dialog.close();
+    if (uiDialog) uiDialog.close();
   }

@@ -11,7 +11,7 @@
     if (embedsRequested || !document.querySelector(EMBEDS)) return;
     embedsRequested = true;
     var script = document.createElement("script");
-    script.src = state.origin + "/banner-embeds.js";
+    script.src = origin + "/banner-embeds.js";
     if (SCRIPT && SCRIPT.nonce) script.nonce = SCRIPT.nonce;
     document.head.appendChild(script);
   }
@@ -25,7 +25,7 @@
     new MutationObserver(function () {
       releaseScripts(currentChoice());
       loadEmbeds();
-      var host = ui.root && ui.root.host;
+      var host = uiRoot && uiRoot.host;
       if (host && !host.isConnected && document.body) document.body.insertBefore(host, document.body.firstChild);
     }).observe(document.documentElement, { childList: true, subtree: true });
   }
@@ -34,6 +34,6 @@
   function onOtherTab(event) {
     if (event.key !== queueKey()) return;
     var before = JSON.stringify(currentChoice());
-    state.stored = loadChoice();
+    stored = loadChoice();
     if (JSON.stringify(currentChoice()) !== before) follow();
   }

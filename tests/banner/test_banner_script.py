@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from consent_service.banner.assets import BANNER_JS, EMBEDS_JS, compact_site, script_json
+from consent_service.policies import site_hashes
+from consent_service.sites import DEFAULT_FILE
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 BUDGET_GZIP_BYTES = 7000
@@ -35,6 +37,30 @@ def test_one_response_carries_code_styles_and_texts(client):
     ], "purposes and lifetimes are in the cookie declaration the banner links to"
     assert ".banner{" in body and "__CONSENT_" not in body
     assert "notice" not in config and "controller" not in config
+
+
+def test_it_carries_the_hash_of_each_languages_snapshot(client, app):
+    hashes = site_config(client.get("/banner.js").get_data(as_text=True))["entrack"]["h"]
+    assert hashes == site_hashes("entrack", app)
+    assert sorted(hashes) == ["en", "fi", "sv"] and len(set(hashes.values())) == 3
+    assert all(re.fullmatch("[0-9a-f]{64}", value) for value in hashes.values())
+
+
+@pytest.mark.parametrize(("language", "change"), [
+    ("fi", ('save = "Tallenna valinnat"', 'save = "Tallenna"')),
+    ("sv", ('sv = "Analys"', 'sv = "Analyser"')),
+    ("en", ('en = "Google Ads measures', 'en = "Google Ads counts')),
+])
+def test_a_changed_text_changes_that_languages_hash_only(client, make_app, tmp_path, language, change):
+    before = site_config(client.get("/banner.js").get_data(as_text=True))["entrack"]["h"]
+    text = DEFAULT_FILE.read_text(encoding="utf-8")
+    assert text.count(change[0]) == 1
+    path = tmp_path / "sites.toml"
+    path.write_text(text.replace(*change), encoding="utf-8")
+    changed = make_app(CONSENT_SITES_FILE=str(path))
+    after = site_config(changed.test_client().get("/banner.js").get_data(as_text=True))["entrack"]["h"]
+    assert after == site_hashes("entrack", changed)
+    assert {lang for lang in before if before[lang] != after[lang]} == {language}
 
 
 def test_first_visit_download_is_within_budget(client):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from consent_service.extensions import db
 from consent_service.ledger.models import IdempotencyKey
+from consent_service.policies import site_hashes
 
 from tests.support.records import records, wait_for_records
 from tests.support.waiting import browser_pause, wait_for
@@ -95,6 +96,7 @@ def test_queued_decision_is_sent_on_the_next_page_load(page, live_server, app):
     expect(banner(page)).to_have_count(0)
     [record] = wait_for_records(app, 1)
     assert (record.action, record.analytics, record.marketing) == ("custom", False, True)
+    assert record.policy_hash == site_hashes("entrack", app)["en"], "a queued decision names the texts shown"
     page.wait_for_function("() => consentService.get().consentId !== null")
     page.reload()
     page.wait_for_load_state("networkidle")
@@ -111,6 +113,7 @@ def test_queued_decision_leaves_with_a_beacon_on_pagehide(page, live_server, app
     page.goto(f"{live_server}/static/demo/demo.css")  # pagehide: the page's timers die, its beacon leaves
     [record] = wait_for_records(app, 1)
     assert record.action == "accept_all"
+    assert record.policy_hash == queued["policy_hash"] == site_hashes("entrack", app)["en"]
     with app.app_context():
         key = db.session.scalar(select(IdempotencyKey.key).where(IdempotencyKey.record_id == record.id))
     assert key == queued["idempotency_key"]
