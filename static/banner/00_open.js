@@ -10,7 +10,8 @@
    * @typedef {{fi: string, sv: string, en: string}} Translated
    * @typedef {[string, string, number]} CookieInfo name, provider, pattern (1 when the name ends in '*')
    * @typedef {{k: string, l: Translated, s: Translated, o: CookieInfo[]}} Category
-   * @typedef {{v: string, d: number, l: string, t: Object<string, Object<string, string>>, c: Category[]}} SiteConfig
+   * @typedef {{v: string, h: Object<string, string>, d: number, l: string, t: Object<string, Object<string, string>>,
+   *   c: Category[]}} SiteConfig h: each language's policy snapshot hash, posted with a decision in that language
    * @type {Object<string, SiteConfig>}
    */
   var SITES = "__CONSENT_SITES__";
