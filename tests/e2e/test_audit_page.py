@@ -1,4 +1,4 @@
-"""An auditor signs in on /audit/, chooses a site and dates, sees the count and the chain, downloads the
+"""An auditor signs in on /audit/, chooses a site and dates, sees the count, checks the chain, downloads the
 CSV, and the file verifies offline."""
 from playwright.sync_api import expect
 
@@ -27,7 +27,10 @@ def test_auditor_downloads_a_file_that_verifies(live_server, app, page, tmp_path
     page.get_by_label("To (UTC, inclusive)").fill("2026-11-02")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#record-count")).to_have_text("2 records match.")
-    expect(page.locator("#chain-status")).to_contain_text("The chain of site entrack verifies: 3 stored records")
+    expect(page.locator("#chain-entrack")).to_contain_text("Not checked yet.")
+    page.get_by_role("button", name="Check now: the chain of entrack").click()
+    expect(page.locator("#chain-entrack .chain-status")).to_contain_text("Verifies: 3 stored records")
+    expect(page.locator("#record-count")).to_have_text("2 records match.")
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()
