@@ -1,10 +1,13 @@
 """A large consent ledger for the export and verify benchmarks: N records of site ``entrack`` with real
-hashes (``proof.chain``), 1 % erased, some cells a spreadsheet would run, bulk-inserted into a migrated
-SQLite file or PostgreSQL schema.
+hashes (``proof.chain``), 1 % erased, some cells a spreadsheet would run (also after spaces or a ``;``),
+the first tenth stored before policy snapshots (no ``policy_hash``) and the rest naming one of three
+snapshots, bulk-inserted into a migrated SQLite file or PostgreSQL schema.
 
     python -m bench.export_data --rows 1000000 [--postgres URL]
 """
 import argparse
+import hashlib
+import json
 import os
 import platform
 import random
@@ -18,15 +21,27 @@ from consent_service import config
 from consent_service.proof import chain
 
 SITE = "entrack"
+DATA_FORMAT = "v2"  # in the SQLite file's name: a file of an older format is not reused
 COLUMNS = ("site", "seq", "consent_id", "recorded_at", "action", "necessary", "analytics", "marketing",
-           "policy_version", "language", "gpc", "page_url", "ip_prefix", "user_agent", "pii_salt", "pii_digest",
+           "policy_version", "policy_hash", "language", "gpc", "page_url", "ip_prefix", "user_agent", "pii_salt", "pii_digest",
            "prev_hash", "record_hash")
 CHOICES = (("accept_all", True, True), ("reject_all", False, False), ("custom", True, False), ("custom", False, True))
 AGENTS = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
           "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-          "=HYPERLINK(\"http://evil.example\")", "curl/8.5.0, \"quoted\"")
+          "=HYPERLINK(\"http://evil.example\")", "curl/8.5.0, \"quoted\"", "Mozilla;=1+2", "  =1+1")
 PAGES = ("https://www.entrack.fi/", "https://www.entrack.fi/palvelut", "https://entrack.fi/yhteystiedot")
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+LANGUAGES = ("fi", "sv", "en")
+SNAPSHOTS = {language: json.dumps({"format": "bench", "site": SITE, "language": language}, sort_keys=True,
+                                  separators=(",", ":")) for language in LANGUAGES}
+POLICY_HASHES = {language: hashlib.sha256(body.encode()).hexdigest() for language, body in SNAPSHOTS.items()}
+SNAPSHOT_COLUMNS = ("hash", "site", "language", "policy_version", "body", "stored_at")
+
+
+def snapshot_rows():
+    """The policy_snapshots rows the records point at."""
+    return [(POLICY_HASHES[language], SITE, language, "2026-11-01", body, START.isoformat())
+            for language, body in SNAPSHOTS.items()]
 
 
 def records(count, seed=1):
@@ -40,7 +55,8 @@ def records(count, seed=1):
             "site": SITE, "seq": seq, "consent_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "recorded_at": START + timedelta(microseconds=seq * 20_000_017), "action": action, "necessary": True,
             "analytics": analytics, "marketing": marketing, "policy_version": "2026-11-01",
-            "language": ("fi", "sv", "en")[seq % 3], "gpc": seq % 7 == 0,
+            "language": LANGUAGES[seq % 3], "gpc": seq % 7 == 0,
+            "policy_hash": POLICY_HASHES[LANGUAGES[seq % 3]] if seq > count // 10 else None,
             "page_url": None if erased else PAGES[seq % len(PAGES)],
             "ip_prefix": None if erased else f"198.51.{seq % 256}.0/24",
             "user_agent": None if erased else AGENTS[seq % len(AGENTS)],
@@ -82,6 +98,8 @@ def build_sqlite(path, count):
     connection = sqlite3.connect(f"{path}.part")
     marks = ", ".join("?" * len(COLUMNS))
     with connection:
+        connection.executemany(f"INSERT INTO policy_snapshots ({', '.join(SNAPSHOT_COLUMNS)}) VALUES "
+                               f"({', '.join('?' * len(SNAPSHOT_COLUMNS))})", snapshot_rows())
         connection.executemany(f"INSERT INTO consent_records ({', '.join(COLUMNS)}) VALUES ({marks})",
                                map(_sqlite_row, records(count)))
         last = connection.execute("SELECT seq, record_hash FROM consent_records ORDER BY seq DESC LIMIT 1").fetchone()
@@ -101,14 +119,18 @@ def build_postgres(url, count, schema="bench_export"):
     plain = base.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as connection:
         found = connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = 'chain_heads'",
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = 'policy_snapshots'",
             (schema,)).fetchone()[0]
-        if found and connection.execute(f'SELECT seq FROM "{schema}".chain_heads').fetchone() == (count,):
+        if found and connection.execute(
+                f'SELECT (SELECT seq FROM "{schema}".chain_heads), (SELECT count(*) FROM "{schema}".policy_snapshots)'
+                ).fetchone() == (count, len(SNAPSHOTS)):
             return uri
         connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         connection.execute(f'CREATE SCHEMA "{schema}"')
     _migrate(uri)
     with psycopg.connect(plain, options=f"-csearch_path={schema}") as connection:
+        connection.cursor().executemany(f"INSERT INTO policy_snapshots ({', '.join(SNAPSHOT_COLUMNS)}) VALUES "
+                                        f"({', '.join(['%s'] * len(SNAPSHOT_COLUMNS))})", snapshot_rows())
         with connection.cursor().copy(f"COPY consent_records ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             last = None
             for record in records(count):
@@ -135,7 +157,7 @@ def report_header(count):
 
 
 def sqlite_path(count):
-    return os.path.join(tempfile.gettempdir(), f"consent-bench-{count}.sqlite3")
+    return os.path.join(tempfile.gettempdir(), f"consent-bench-{DATA_FORMAT}-{count}.sqlite3")
 
 
 def main():

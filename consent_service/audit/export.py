@@ -14,7 +14,7 @@ from ..extensions import db
 from ..ledger.models import ConsentRecord
 from ..ledger.verification import chain_start, column_text
 from ..proof import chain, scope
-from ..proof.csvfile import COLUMNS, FORMULA_STARTS
+from ..proof.csvfile import AFTER_SEPARATOR, COLUMNS, EXPORTED_FORM, FORMULA_STARTS, SEPARATORS, TRIMMED
 from . import service
 from .schemas import time_bounds
 
@@ -86,10 +86,26 @@ class ExportFilter:
                 for key, value in values.items() if value is not None}
 
 
-def _neutralised(expression):
-    """The cell with one ``'`` in front when it starts with a character in FORMULA_STARTS; NULL as ''."""
-    return case((func.substr(expression, 1, 1).in_(FORMULA_STARTS), literal("'") + expression),
-                else_=func.coalesce(expression, literal("")))
+def _separator_risk(expression, dialect):
+    """True where ``csvfile.neutralise`` escapes the cell's separators: one of SEPARATORS with one of
+    AFTER_SEPARATOR anywhere after it (a GLOB on SQLite, a regular expression on PostgreSQL)."""
+    separators = "".join(SEPARATORS)
+    after = "-" + "".join(sorted(set(AFTER_SEPARATOR) - {"-"}))  # "-" first: itself, not a range
+    if dialect == "postgresql":
+        return expression.op("~")(literal(f"[{separators}].*[{after}]"))
+    return expression.op("GLOB")(literal(f"*[{separators}]*[{after}]*"))
+
+
+def _neutralised(expression, dialect):
+    """``csvfile.neutralise`` in SQL: a ``'`` after each separator of a risky cell, and one ``'`` in front of
+    a cell starting (after spaces) with a character in FORMULA_STARTS; NULL as ''."""
+    escaped = expression
+    for separator in SEPARATORS:
+        escaped = func.replace(escaped, literal(separator), literal(separator + "'"))
+    escaped = case((_separator_risk(expression, dialect), escaped), else_=expression)
+    return case((func.substr(func.ltrim(expression, literal(TRIMMED)), 1, 1).in_(FORMULA_STARTS),
+                 literal("'") + escaped),
+                else_=func.coalesce(escaped, literal("")))
 
 
 def _scope_cell(export_filter):
@@ -100,10 +116,19 @@ def _scope_cell(export_filter):
     return case(*((ConsentRecord.site == site, literal(text)) for site, text in scopes.items()))
 
 
+def _cell(name, export_filter, dialect):
+    """One column's cell: neutralised, except in the columns whose every exported text has a fixed form
+    (``csvfile.EXPORTED_FORM``: numbers, times, true/false, hex) that ``neutralise`` leaves as it is."""
+    if name == "export_scope":
+        return _scope_cell(export_filter)
+    if name in EXPORTED_FORM:
+        return func.coalesce(column_text(name, dialect), literal(""))
+    return _neutralised(column_text(name, dialect), dialect)
+
+
 def statement(export_filter, dialect):
     """The SELECT of an export: one text cell per column of COLUMNS, in chain order."""
-    cells = [(_scope_cell(export_filter) if name == "export_scope" else
-              _neutralised(column_text(name, dialect))).label(name) for name in COLUMNS]
+    cells = [_cell(name, export_filter, dialect).label(name) for name in COLUMNS]
     return (select(*cells).where(*export_filter.conditions())
             .order_by(ConsentRecord.site, ConsentRecord.seq))
 

@@ -4,7 +4,9 @@ The service writes the file (audit/export.py renders the same rule in SQL); the 
 reads it back, a byte range per worker, and checks it with ``checking``.
 """
 import csv
+import io
 import itertools
+import re
 
 from . import checking
 
@@ -15,19 +17,44 @@ COLUMNS = (
 )
 # Files exported before policy snapshots and export scopes lack these columns: read as empty cells.
 LATER_COLUMNS = ("policy_hash", "export_scope")
-# A spreadsheet runs a cell starting with one of these as a formula. Such a cell gets one leading "'";
-# so does a cell that already starts with "'", so that removing exactly one "'" always restores it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+# A spreadsheet runs a cell starting with one of these as a formula (after the spaces that its "trim
+# spaces" option removes), and a tab, CR or LF may be trimmed too. Such a cell gets one leading "'"; so does
+# a cell that already starts with "'" (after spaces), so that removing exactly one "'" always restores it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "'")
+TRIMMED = " "
+# Finnish and Swedish spreadsheets split a line at every ";" too, wherever it stands (a quoted cell's quotes
+# do not count there), so that the text after a ";" in a cell starts a cell of its own; and the text after
+# a line break in a cell may start a row. In a cell with a ";", CR or LF (a SEPARATOR) followed, anywhere
+# after it, by one of AFTER_SEPARATOR, every separator gets a "'" after it (";'"), so that no such piece
+# starts with a formula, a quote or a trimmed character; a cell where that does not hold has no ";'".
+SEPARATORS = (";", "\r", "\n")
+AFTER_SEPARATOR = ("=", "+", "-", "@", "'", '"', "\t", "\r", "\n")
+_SEPARATOR_RISK = re.compile(f"[{re.escape(''.join(SEPARATORS))}].*[{re.escape(''.join(AFTER_SEPARATOR))}]",
+                             re.DOTALL)
 CHUNK_BYTES = 1 << 21  # bytes of the file per batch (about 4,500 rows)
 
 
 def neutralise(cell):
-    """The cell as written to the file: ``'`` in front of anything a spreadsheet would run."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """The cell as written to the file: ``'`` in front of anything a spreadsheet would run, and a ``'`` after
+    each separator of a cell whose pieces after one could be run (see SEPARATORS)."""
+    written = cell
+    if _SEPARATOR_RISK.search(cell):
+        for separator in SEPARATORS:
+            written = written.replace(separator, separator + "'")
+    return "'" + written if cell.lstrip(TRIMMED).startswith(FORMULA_STARTS) else written
 
 
 def restore(cell):
     """The cell as hashed: the inverse of ``neutralise``."""
+    cell = cell[1:] if cell.startswith("'") else cell
+    if "'" in cell:
+        for separator in SEPARATORS:
+            cell = cell.replace(separator + "'", separator)
+    return cell
+
+
+def restore_before_scopes(cell):
+    """The inverse of the rule of files exported before ``export_scope`` existed: only a leading ``'``."""
     return cell[1:] if cell.startswith("'") else cell
 
 
@@ -56,8 +83,8 @@ def check_text(text, layout, wanted):
     if "'" in text:
         quoted = (["'" in line for line in lines] if len(lines) == len(rows) else
                   itertools.repeat(True))
-        rows = [[cell[1:] if cell[:1] == "'" else cell for cell in row] if any_quote else row
-                for row, any_quote in zip(rows, quoted)]
+        undo = restore if layout.scoped else restore_before_scopes
+        rows = [[undo(cell) for cell in row] if any_quote else row for row, any_quote in zip(rows, quoted)]
     return checking.check_rows(rows, layout, wanted)
 
 
@@ -88,18 +115,105 @@ def check_span(span, path, layout, wanted):
 
 
 def check_file(path, wanted=None, jobs=1):
-    """Check every row of the CSV file at ``path``; return ``{site: SiteRun}`` or raise ChainBreak.
+    """Check every row of the CSV file at ``path``; return ``{site: SiteRun}`` or raise ChainBreak
+    (``SavedBySpreadsheet`` when the file shows that a spreadsheet program saved it again).
 
     ``wanted`` maps ``(site, seq)`` to None; the row number and hash found for each are filled in.
     With ``jobs`` > 1 the rows are read, parsed and hashed in that many processes; the batches are
     joined here.
     """
     wanted = {} if wanted is None else wanted
+    try:
+        with open(path, "rb") as file:
+            line = file.readline().decode("utf-8-sig")
+            layout = header_layout(next(csv.reader([line]), None) if line else None)
+            results = checking.checked_in_order(spans(file), check_span, jobs, path, layout, frozenset(wanted))
+            return checking.join(results, layout, wanted=wanted)
+    except (checking.ChainBreak, UnicodeDecodeError) as error:
+        saved = saved_by_spreadsheet(path)
+        if saved is not None:
+            raise saved from error
+        if isinstance(error, UnicodeDecodeError):
+            raise checking.ChainBreak(f"the file is not UTF-8 text ({error.reason} at byte {error.start})") from error
+        raise
+
+
+class SavedBySpreadsheet(checking.ChainBreak):
+    """A file that a spreadsheet program opened and saved again: its cells are no longer the exported text."""
+
+
+# The cells of the columns with a fixed form, as the export writes them (neutralising leaves them as they
+# are), and the forms a spreadsheet program that saves the file again turns them into: 0000... into 0,
+# true into TRUE (or TOSI, SANT), times into a local format or a day number, long digit strings into
+# 1.23E+45. A cell in neither form (an edit) is not taken as a sign of a spreadsheet.
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+_FLAG = re.compile(r"(true|false)\Z")
+EXPORTED_FORM = {
+    "seq": re.compile(r"[1-9][0-9]*\Z"),
+    "recorded_at": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z\Z"),
+    **dict.fromkeys(("necessary", "analytics", "marketing", "gpc"), _FLAG),
+    **dict.fromkeys(("record_hash", "prev_hash", "pii_digest"), _HEX64),
+    "policy_hash": re.compile(r"([0-9a-f]{64})?\Z"),
+    "pii_salt": re.compile(r"[0-9a-f]*\Z"),
+}
+_NUMBER = re.compile(r"-?[0-9]+([.,][0-9]+)?([eE][+-]?[0-9]+)?\Z")
+_SAVED_FORM = {
+    "recorded_at": re.compile(r"([0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}"
+                              r"([ T][0-9]{1,2}[:.][0-9]{2}([:.][0-9]{2}([.,][0-9]+)?)?( ?[AaPp][Mm])?)?Z?"
+                              r"|[0-9]+([.,][0-9]+)?)\Z"),
+    **dict.fromkeys(("necessary", "analytics", "marketing", "gpc"),
+                    re.compile(r"(?i)(true|false|tosi|epätosi|sant|falskt|wahr|falsch|vrai|faux|1|0)\Z")),
+    **dict.fromkeys(("record_hash", "prev_hash", "pii_digest", "policy_hash", "pii_salt"), _NUMBER),
+}
+_WRITTEN = {"recorded_at": "a UTC time like 2026-11-01T12:00:00.000000Z", "pii_salt": "hex digits"}
+SIGN_ROWS = 200  # rows read for signs of a spreadsheet program
+
+
+def saved_by_spreadsheet(path):
+    """A ``SavedBySpreadsheet`` naming what shows that a spreadsheet program saved the file at ``path``
+    again, or None: the header split by ";" or a tab, a byte-order mark, or a cell of the first rows that a
+    spreadsheet program rewrote (``_SAVED_FORM``)."""
+    signs, row_number = [], None
     with open(path, "rb") as file:
-        line = file.readline().decode("utf-8-sig")
-        layout = header_layout(next(csv.reader([line]), None) if line else None)
-        results = checking.checked_in_order(spans(file), check_span, jobs, path, layout, frozenset(wanted))
-        return checking.join(results, layout, wanted=wanted)
+        head = file.read(1 << 16)
+    if head.startswith(b"\xef\xbb\xbf"):
+        signs.append("it starts with a byte-order mark, which the export does not write")
+    text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    first_line = text.split("\n", 1)[0]
+    for separator in (";", "\t"):
+        names = [restore(name.strip('"')) for name in first_line.rstrip("\r").split(separator)]
+        if "seq" in names and "record_hash" in names:
+            signs.append(f"its cells are separated by {separator!r} where the export writes ','")
+    if not signs or "separated" not in signs[-1]:
+        found = _cells_not_exported(text)
+        if found:
+            row_number, name, cell, form = found
+            signs.append(f"row {row_number}: {name} is {cell!r}, where the export writes {form}")
+    if not signs:
+        return None
+    return SavedBySpreadsheet(
+        "this file was opened and saved again by a spreadsheet program (" + "; ".join(signs) + "), which "
+        "rewrites cells (0000... as 0, true as TRUE, times in a local format, long numbers as 1.23E+45): its "
+        "rows are no longer the text that was exported and hashed, so it cannot be checked. Nothing can be "
+        "concluded from it about the records: check the file as downloaded (or the proof pack), and open only "
+        "a copy in a spreadsheet", row_number)
+
+
+def _cells_not_exported(text):
+    """``(row, column, cell, form)`` of the first cell of the text's first rows that is not in its exported
+    form and is in a form a spreadsheet program writes, or None."""
+    reader = csv.reader(io.StringIO(text[:text.rfind("\n") + 1], newline=""))
+    header = [restore(name) for name in next(reader, [])]
+    checks = [(at, name, EXPORTED_FORM[name], _SAVED_FORM[name]) for at, name in enumerate(header)
+              if name in _SAVED_FORM]
+    for number, row in enumerate(itertools.islice(reader, SIGN_ROWS), start=2):
+        if len(row) != len(header):
+            continue  # cut by the read in a quoted line break, or not a row at all
+        for at, name, exported, saved in checks:
+            if not exported.match(row[at]) and saved.match(row[at]):
+                return (number, name, row[at],
+                        _WRITTEN.get(name, "true or false" if exported is _FLAG else "64 hex digits"))
+    return None
 
 
 def first_missing(path, starts=None):
