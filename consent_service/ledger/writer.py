@@ -34,10 +34,19 @@ _HEADS = ChainHead.__table__
 _RECORDS = ConsentRecord.__table__
 _ADVANCE_HEAD = (
     update(_HEADS).where(_HEADS.c.site == bindparam("head_site"))
-    .values(seq=_HEADS.c.seq + 1).returning(_HEADS.c.seq, _HEADS.c.head_hash)
+    .values(seq=_HEADS.c.seq + bindparam("count")).returning(_HEADS.c.seq, _HEADS.c.head_hash)
 )
 _SET_HEAD_HASH = update(_HEADS).where(_HEADS.c.site == bindparam("head_site")).values(head_hash=bindparam("new_hash"))
-_INSERT_RECORD = insert(_RECORDS).returning(_RECORDS.c.id)
+# Run with a list of rows, an INSERT with RETURNING goes as one multi-row INSERT (SQLAlchemy's
+# "insertmanyvalues"; without RETURNING psycopg would send a statement per row). The rows come back in
+# no promised order, so each names its seq.
+_INSERT_RECORDS = insert(_RECORDS).returning(_RECORDS.c.seq, _RECORDS.c.id)
+_INSERT_KEYS = insert(IdempotencyKey.__table__).returning(IdempotencyKey.__table__.c.key)
+_SCRUB = (
+    update(_RECORDS)
+    .where(_RECORDS.c.site == bindparam("scrub_site"), _RECORDS.c.consent_id.in_(bindparam("consent_ids", expanding=True)))
+    .values(**PII_COLUMNS)
+)
 _INSERT_SNAPSHOT = {
     module.dialect.name: module.insert(PolicySnapshot.__table__).on_conflict_do_nothing(index_elements=["hash"])
     for module in (postgresql, sqlite)
@@ -50,41 +59,58 @@ def unavailable():
     return ApiError(503, UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def _advance_head(site_key):
-    """Lock the site's chain head and move it one step; return ``(seq, previous_hash)``.
+def _advance_head(site_key, count):
+    """Lock the site's chain head and move it ``count`` steps; return ``(first seq, previous hash)``.
 
-    The UPDATE is the transaction's first write: it takes PostgreSQL's row lock or SQLite's write
-    lock (waiting for the busy timeout), so that writers queue here and the chain never forks.
+    The UPDATE is the transaction's first write to the chain: it takes PostgreSQL's row lock or SQLite's
+    write lock (waiting for the busy timeout), so that writers queue here and the chain never forks.
     """
-    row = db.session.connection().execute(_ADVANCE_HEAD, {"head_site": site_key}).first()
+    params = {"head_site": site_key, "count": count}
+    row = db.session.connection().execute(_ADVANCE_HEAD, params).first()
     if row is None:
         try:
             with db.session.begin_nested():
                 db.session.execute(insert(ChainHead).values(site=site_key, seq=0, head_hash=chain.GENESIS_HASH))
         except IntegrityError:
             pass  # another writer created it first
-        row = db.session.connection().execute(_ADVANCE_HEAD, {"head_site": site_key}).first()
-    return row.seq, row.head_hash
+        row = db.session.connection().execute(_ADVANCE_HEAD, params).first()
+    return row.seq - count + 1, row.head_hash
 
 
-def append(site_key, fields, now=None):
-    """Append one record to the site's chain in the open transaction and return it (not committed).
+def prepared(site_key, fields):
+    """A record with everything that needs no place in the chain: its salt and personal-data digest.
 
-    Writers to a site queue on its chain head from ``_advance_head`` to the commit, so everything
-    that does not need the previous record (salt, personal-data digest) is done before, and the
-    record is written with one plain INSERT rather than through the unit of work.
+    Made before the writer's turn (in the request's own thread), so that the turn holds only the work
+    that needs the previous record.
     """
     salt = secrets.token_hex(16)
     record = ConsentRecord(site=site_key, pii_salt=salt, **fields)
     record.pii_digest = chain.pii_digest(salt, record.ip_prefix, record.user_agent, record.page_url)
-    record.seq, record.prev_hash = _advance_head(site_key)
-    record.recorded_at = now or datetime.now(timezone.utc)
-    values = record.as_chain_dict()
-    record.record_hash = values["record_hash"] = chain.record_hash(values)
-    del values["id"]
+    return record
+
+
+def _link(records, first_seq, previous_hash, now=None):
+    """Give prepared records of one site their places after ``previous_hash``, hash them in order and
+    insert them with one statement; set the head's hash. In the open transaction, head locked."""
+    rows = []
+    for seq, record in enumerate(records, first_seq):
+        record.seq, record.prev_hash = seq, previous_hash
+        record.recorded_at = now or datetime.now(timezone.utc)
+        values = record.as_chain_dict()
+        previous_hash = record.record_hash = values["record_hash"] = chain.record_hash(values)
+        del values["id"]
+        rows.append(values)
     connection = db.session.connection()
-    record.id = connection.execute(_INSERT_RECORD, values).scalar_one()
-    connection.execute(_SET_HEAD_HASH, {"head_site": site_key, "new_hash": record.record_hash})
+    ids = dict(connection.execute(_INSERT_RECORDS, rows).all())
+    for record in records:
+        record.id = ids[record.seq]
+    connection.execute(_SET_HEAD_HASH, {"head_site": records[0].site, "new_hash": previous_hash})
+
+
+def append(site_key, fields, now=None):
+    """Append one record to the site's chain in the open transaction and return it (not committed)."""
+    record = prepared(site_key, fields)
+    _link([record], *_advance_head(site_key, 1), now=now)
     return record
 
 
@@ -99,17 +125,16 @@ def _store_snapshot(snapshot, now):
     return snapshot.hash
 
 
-def _scrub(site_key, consent_id):
-    """Blank the personal fields and their salt on every record of the consent (erasure). The chain
+def _scrub(site_key, consent_ids):
+    """Blank the personal fields and their salt on every record of the consents (erasure). The chain
     still verifies: those fields enter the record hash only through ``pii_digest``."""
-    db.session.execute(update(ConsentRecord)
-                       .where(ConsentRecord.site == site_key, ConsentRecord.consent_id == consent_id)
-                       .values(**PII_COLUMNS))
+    db.session.connection().execute(_SCRUB, {"scrub_site": site_key, "consent_ids": list(consent_ids)})
 
 
 @dataclass
 class Pending:
-    """One record waiting for its batch's commit; the leader fills in ``record`` and ``body``, or ``error``.
+    """One record waiting for its batch's commit; ``submit`` prepares ``record``, the leader links it into
+    the chain and fills in ``body``, or ``error``.
 
     ``respond(record)`` makes the answer; ``key`` and ``digest`` remember it under an Idempotency-Key;
     ``snapshot`` is the policy snapshot the record points at, stored first if it is not yet;
@@ -138,6 +163,7 @@ def submit(item):
     # End the validation reads: no connection idles in a transaction while its batch is written,
     # and a connection the database dropped meanwhile is discarded by the pool, not rolled back here.
     db.session.close()
+    item.record = prepared(item.site_key, item.fields)
     try:
         _GROUP.submit((id(current_app._get_current_object()), item.site_key), item, _write_batch)
     except TimeoutError:
@@ -175,21 +201,28 @@ def _write_batch(items):
 
 
 def _commit(items):
-    """Append the items, remember their idempotency keys, commit once."""
-    stored = set()
+    """Append the items (all of one site) and remember their idempotency keys in one transaction, with
+    the same statements however many items: the head locked and advanced, any snapshot not yet stored,
+    the records' INSERT, the head's new hash, the erasures' scrub, the keys' INSERT; commit once."""
+    site_key = items[0].site_key
+    records = [item.record if item.record is not None else prepared(site_key, item.fields) for item in items]
+    snapshots = {item.snapshot.hash: item.snapshot for item in items if item.snapshot is not None}
     with writer_turn():
         try:
-            for item in items:
-                if item.snapshot is not None:
-                    stored.add(_store_snapshot(item.snapshot, datetime.now(timezone.utc)))
-                record = item.record = append(item.site_key, item.fields)
-                if item.erase:
-                    _scrub(item.site_key, record.consent_id)
-                item.body = item.respond(record)
+            first_seq, previous_hash = _advance_head(site_key, len(items))
+            now = datetime.now(timezone.utc)
+            stored = {_store_snapshot(snapshot, now) for snapshot in snapshots.values()}
+            _link(records, first_seq, previous_hash)
+            if erased := [record.consent_id for item, record in zip(items, records) if item.erase]:
+                _scrub(site_key, erased)
+            keys = []
+            for item, record in zip(items, records):
+                item.record, item.body = record, item.respond(record)
                 if item.key:
-                    db.session.add(IdempotencyKey(
-                        key=item.key, request_digest=item.digest, record_id=record.id,
-                        response=json.dumps(item.body), created_at=record.recorded_at))
+                    keys.append({"key": item.key, "request_digest": item.digest, "record_id": record.id,
+                                 "response": json.dumps(item.body), "created_at": record.recorded_at})
+            if keys:
+                db.session.connection().execute(_INSERT_KEYS, keys)
             db.session.commit()
         except BaseException:
             db.session.rollback()  # before the next writer's turn
