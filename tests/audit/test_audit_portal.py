@@ -13,8 +13,8 @@ from consent_service.extensions import db
 from consent_service.policies import find_snapshot, site_hashes
 
 from tests.support.audit import add_records, make_auditor
-from tests.support.portal import app_config, sign_in  # noqa: F401  (app_config: the second site)
-from tests.support.rights import decide
+from tests.support.portal import sign_in
+from tests.support.rights import app_config, decide  # noqa: F401  (app_config: the second site, "other")
 
 VISITOR = {"user_agent": "Mozilla/5.0 portal test", "address": "203.0.113.9"}
 

@@ -12,7 +12,8 @@ from consent_service.ledger.models import ConsentRecord
 
 from tests.support.audit import add_records, make_auditor
 from tests.support.imports import ROOT
-from tests.support.portal import app_config, csrf, sign_in  # noqa: F401  (app_config: the second site)
+from tests.support.portal import csrf, sign_in
+from tests.support.rights import app_config  # noqa: F401  (the second site, "other")
 
 WRITES = re.compile(r"\b(?:insert|update|delete)\(\s*ChainCheck\b|(?<!class )ChainCheck\(|ChainCheck\.__table__")
 
