@@ -137,12 +137,18 @@ def lookup():
                            records=records, snapshots=lookups.snapshots_seen(records), packs=packs, actions=ACTIONS)
 
 
+def _api_url(endpoint, path, **values):
+    """The URL of an audit API view: ``url_for`` where the view is registered, else ``path`` as given (the
+    API's own module adds its views independently of these pages)."""
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint, **values)
+    return f"{request.script_root}{path}"
+
+
 def _proof_pack_url(site, consent_id):
     """The proof pack of one visitor: every record of the consent id, its snapshots and the verifier."""
     query = {"site": site, "consent_id": consent_id}
-    if "audit_api.proof_zip" in current_app.view_functions:
-        return url_for("audit_api.proof_zip", **query)
-    return f"{request.script_root}/audit/proof.zip?{urlencode(query)}"
+    return _api_url("audit_api.proof_pack", f"/audit/proof.zip?{urlencode(query)}", **query)
 
 
 @bp.get("/policies/<policy_hash>/view")
@@ -158,7 +164,9 @@ def policy_view(policy_hash):
         return render_template("audit/not_found.html", auditor=auditor,
                                message=f"No policy snapshot {policy_hash} of a site you may read."), 404
     return render_template("audit/policy.html", auditor=auditor, snapshot=snapshot, policy=snapshot.content,
-                           languages=LANGUAGES, json_url=f"{request.script_root}/audit/policies/{snapshot.hash}")
+                           languages=LANGUAGES,
+                           json_url=_api_url("audit_api.policy_snapshot", f"/audit/policies/{snapshot.hash}",
+                                             snapshot_hash=snapshot.hash))
 
 
 @bp.post("/sign-in")

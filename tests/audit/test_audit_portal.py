@@ -166,3 +166,11 @@ def test_every_time_element_has_a_valid_datetime(app, auditor, visitor, runner):
     found = re.findall(r'<time datetime="([^"]+)"', "".join(pages))
     assert len(found) == 3
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value) for value in found), found
+
+
+def test_snapshot_page_links_its_json(app, auditor):
+    with app.app_context():
+        snapshot = site_hashes("entrack")["fi"]
+    page = auditor.get(f"/audit/policies/{snapshot}/view").get_data(as_text=True)
+    link = re.search(r'<dt>As JSON</dt><dd><a href="([^"]+)">', page).group(1)
+    assert link == f"/audit/policies/{snapshot}"
