@@ -7,8 +7,9 @@ from flask import Blueprint, Response, jsonify, render_template, request, send_f
 from marshmallow import ValidationError
 
 from ..errors import ApiError
-from . import export, lookups, service, signing, stats, verifier
-from .schemas import chain_head_out, chain_head_query, export_query, history_out, public_key_out, range_query, time_bounds
+from . import export, lookups, pack, service, signing, snapshots, stats, verifier
+from .schemas import (chain_head_out, chain_head_query, export_query, history_out, policy_out, proof_query,
+                      public_key_out, range_query, time_bounds)
 
 bp = Blueprint("audit_api", __name__, url_prefix="/audit")
 
@@ -42,6 +43,29 @@ def consents_csv():
     service.log_access(auditor, "csv", selected.for_log())
     name = f"consents-{'-'.join(selected.sites) or 'none'}-{_stamp()}.csv"
     return csv_response(stream_with_context(export.csv_chunks(selected)), name)
+
+
+@bp.get("/proof.zip")
+def proof_pack():
+    """The proof pack of one site's filter (a visitor's consent id, or a time range), streamed as one ZIP
+    that anyone with the public key checks offline; the download is logged first."""
+    auditor = service.current_auditor()
+    query = load_query(proof_query)
+    [site] = service.readable_sites(auditor, query["site"])
+    consent_id = str(query["consent_id"]) if "consent_id" in query else None
+    made = pack.ProofPack.of(site, *time_bounds(query), consent_id=consent_id)
+    service.log_access(auditor, "proof", made.selected.for_log())
+    response = Response(stream_with_context(made.chunks()), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{made.file_name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/policies/<snapshot_hash>")
+def policy_snapshot(snapshot_hash):
+    """A policy snapshot (what a site's visitors could read before deciding), in a site the auditor may see."""
+    auditor = service.current_auditor()
+    return jsonify(policy_out.dump(snapshots.policy_snapshot(snapshot_hash, service.readable_sites(auditor))))
 
 
 @bp.get("/consents/<consent_id>")

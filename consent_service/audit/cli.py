@@ -1,8 +1,10 @@
-"""Commands: ``flask --app wsgi auditor ...`` and ``consent purge`` / ``consent export``."""
+"""Commands: ``flask --app wsgi auditor ...`` and ``consent purge`` / ``consent export`` / ``consent proof``."""
 import csv
 import getpass
+import os
 import stat
 import sys
+import uuid
 from pathlib import Path
 
 import click
@@ -13,7 +15,7 @@ from ..cli import consent_cli
 from ..errors import ApiError
 from ..proof.csvfile import COLUMNS
 from ..sites import configured_sites
-from . import export, retention, service, signing, verifier
+from . import export, pack, retention, service, signing, verifier
 from .schemas import RECORD_ACTIONS, range_query, time_bounds
 
 auditor_cli = AppGroup("auditor", help="Auditor accounts: read-only access to consent proof.")
@@ -137,6 +139,49 @@ def export_command(site_key, path, start, end, consent_id, action):
             bar.update(len(rows))
     click.echo(f"{total} records written to {path}. Check it with: python3 {verifier.FILE_NAME} {path} "
                f"(consent verifier writes {verifier.FILE_NAME})")
+
+
+@consent_cli.command("proof")
+@click.option("--site", "site_key", required=True, help="The site key.")
+@click.option("--out", "path", required=True, type=click.Path(dir_okay=False, writable=True), help="The ZIP file.")
+@click.option("--consent-id", help="One visitor's pack: every record of this consent id.")
+@click.option("--from", "start", help="From this date or time (UTC, inclusive).")
+@click.option("--to", "end", help="To this date (its whole day) or time (inclusive).")
+def proof_command(site_key, path, consent_id, start, end):
+    """Write the proof pack of a site (as /audit/proof.zip does): the CSV, the signed head, the policy
+    snapshots, a signed manifest, the verifier and a README, in one ZIP."""
+    _check_sites([site_key])
+    if consent_id is not None:
+        if start or end:
+            raise click.BadParameter("a visitor's pack holds every record of the consent id: leave out --from and "
+                                     "--to", param_hint="--consent-id")
+        try:
+            consent_id = str(uuid.UUID(consent_id))
+        except ValueError:
+            raise click.BadParameter(f"{consent_id!r} is not a consent id (a UUID)", param_hint="--consent-id") from None
+    try:
+        made = pack.ProofPack.of(site_key, *_bounds(start, end), consent_id=consent_id)
+    except ApiError as error:
+        raise click.ClickException(error.message) from None
+    service.log_access(f"cli:{getpass.getuser()}", "proof", made.selected.for_log())
+    _write_pack(made, path)
+    click.echo(f"{made.tally.rows} records packed in {path}. Check it with the published public key: "
+               f"python3 {verifier.FILE_NAME} {path} --public-key KEY ({verifier.FILE_NAME} is in the pack)")
+
+
+def _write_pack(made, path):
+    """Write the pack to ``path`` through a temporary file beside it: a failed pack leaves no file."""
+    part = f"{path}.part"
+    try:
+        with open(part, "wb") as file, click.progressbar(length=export.count(made.selected), file=sys.stderr,
+                                                         label=f"Packing {made.site}") as bar:
+            for chunk in made.chunks():
+                file.write(chunk)
+                bar.update(made.tally.rows - bar.pos)
+        os.replace(part, path)
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
 
 
 @consent_cli.command("verifier")

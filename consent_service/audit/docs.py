@@ -33,6 +33,36 @@ PATHS = {
             "400": BAD_QUERY, "401": UNAUTHORISED, "403": FORBIDDEN,
         },
     }},
+    "/audit/proof.zip": {"get": {
+        "summary": "The proof pack: one ZIP of the CSV, the signed head, the policy snapshots, a signed manifest, "
+                   "the verifier and a README",
+        "operationId": "getAuditProofPack", "security": AUTH,
+        "parameters": [_query("site", "The site key.", required=True), *RANGE[1:],
+                       _query("consent_id", "One visitor's pack: every record of this consent id (not with "
+                                            "'from' or 'to').", {"type": "string", "format": "uuid"})],
+        "responses": {
+            "200": {"description": "consents.csv, head.json, policies/<hash>.json, verify.pyz, README.txt, "
+                                   "manifest.json and manifest.sig (Ed25519 of manifest.json's bytes), streamed. "
+                                   "Check it with: python3 verify.pyz PACK.zip --public-key KEY",
+                    "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+            "400": BAD_QUERY, "401": UNAUTHORISED, "403": FORBIDDEN,
+            "404": _error("The consent id has no record in the site."),
+            "503": _error("The service has no signing key configured."),
+        },
+    }},
+    "/audit/policies/{snapshot_hash}": {"get": {
+        "summary": "A policy snapshot: what a site's visitors could read before deciding, in one language",
+        "operationId": "getAuditPolicySnapshot", "security": AUTH,
+        "parameters": [{"in": "path", "name": "snapshot_hash", "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "description": "A record's policy_hash: the SHA-256 of the snapshot's canonical JSON."}],
+        "responses": {
+            "200": {"description": "The snapshot, whether it is the one served now and whether it is stored.",
+                    "content": {"application/json": {"schema": "PolicySnapshot"}}},
+            "400": _error("Not 64 lower-case hex digits."), "401": UNAUTHORISED,
+            "404": _error("No such snapshot, or one of a site the auditor may not see."),
+        },
+    }},
     "/audit/consents/{consent_id}": {"get": {
         "summary": "One visitor's proof: every record of a consent id",
         "operationId": "getAuditConsentHistory", "security": AUTH,
@@ -87,4 +117,5 @@ SCHEMAS = {
     "ConsentHistory": schemas.ConsentHistorySchema,
     "ChainHead": schemas.ChainHeadSchema,
     "PublicKey": schemas.PublicKeySchema,
+    "PolicySnapshot": schemas.PolicySnapshotSchema,
 }

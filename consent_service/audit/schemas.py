@@ -70,6 +70,19 @@ class ExportQuerySchema(RangeQuerySchema):
     action = Text(validate=validate.OneOf(RECORD_ACTIONS))
 
 
+class ProofQuerySchema(RangeQuerySchema):
+    """The filter of a proof pack: one site, and one visitor's consent id or a time range."""
+
+    site = Text(required=True, validate=validate.Length(1, 40))
+    consent_id = fields.UUID()
+
+    @validates_schema
+    def _whole_consent(self, data, **kwargs):
+        if "consent_id" in data and ("from_" in data or "to" in data):
+            raise ValidationError("A visitor's pack holds every record of the consent id: leave out 'from' and 'to'.",
+                                  "consent_id")
+
+
 class ChainHeadQuerySchema(Schema):
     site = Text(required=True, validate=validate.Length(1, 40))
     seq = fields.Integer(strict=False, validate=validate.Range(min=0),
@@ -130,6 +143,20 @@ class ChainHeadSchema(Schema):
     public_key = fields.String(required=True, metadata={"description": "Compare with the published key."})
 
 
+class PolicySnapshotSchema(Schema):
+    """A policy snapshot: what a site's visitors could read before deciding, in one language."""
+
+    hash = fields.String(required=True, metadata={"description": "SHA-256 of the snapshot's canonical JSON."})
+    site = fields.String(required=True)
+    language = fields.String(required=True)
+    policy_version = fields.String(required=True)
+    current = fields.Boolean(required=True, metadata={"description": "The texts the service serves now."})
+    stored = fields.Boolean(required=True, metadata={"description": "Stored for the records that point at it."})
+    stored_at = fields.String(allow_none=True)
+    snapshot = fields.Dict(required=True, metadata={
+        "description": "The document; its canonical JSON (sorted keys, no spaces, UTF-8) hashes to `hash`."})
+
+
 class PublicKeySchema(Schema):
     algorithm = fields.String(required=True)
     key_id = fields.String(required=True)
@@ -140,6 +167,8 @@ class PublicKeySchema(Schema):
 export_query = ExportQuerySchema()
 range_query = RangeQuerySchema()
 chain_head_query = ChainHeadQuerySchema()
+proof_query = ProofQuerySchema()
+policy_out = PolicySnapshotSchema()
 history_out = ConsentHistorySchema()
 chain_head_out = ChainHeadSchema()
 public_key_out = PublicKeySchema()

@@ -92,3 +92,9 @@ def sign(statement):
     signature = _private_key().sign(payload.encode("utf-8"))
     return {"algorithm": "Ed25519", "key_id": key_id(public_key_raw()), "payload": payload,
             "signature": base64.b64encode(signature).decode("ascii")}
+
+
+def sign_bytes(data):
+    """The raw 64-byte Ed25519 signature of ``data`` (a proof pack's manifest.sig: any Ed25519 tool,
+    OpenSSL's ``pkeyutl -rawin`` included, checks it against the exact bytes)."""
+    return _private_key().sign(data)
