@@ -1,7 +1,8 @@
 """The Nu HTML checker (vnu) over every page of the auditors' portal and the visitor's pages, rendered by
 the service itself on a fresh SQLite database with a few decisions: the sign-in page, the export with a
 good and a bad filter and the chain status, the look-up (found, bad id), a policy snapshot and an
-unknown one, the statistics (with a bad date), the cookie scans, the privacy notice and "Your consent".
+unknown one, the statistics (with a bad date) and its SVG chart, the cookie scans (the list, one running),
+the privacy notice and "Your consent".
 
 Needs java (Debian: ``apt-get install default-jre-headless``) and vnu.jar (``npm install vnu-jar``; give
 its path with --vnu or VNU_JAR, else ./node_modules and npm's global folder are searched).
@@ -81,7 +82,9 @@ def pages(app):
     shown.update({name: auditor.get(path) for name, path in paths.items()})
     shown["my-consent"] = visitor.post("/my-consent?site=entrack&lang=fi",
                                        data={"token": first["token"], "csrf_token": csrf(visitor, "/my-consent?site=entrack")})
-    return {f"{name}.html": response.get_data(as_text=True) for name, response in shown.items()}
+    pages = {f"{name}.html": response.get_data(as_text=True) for name, response in shown.items()}
+    pages["stats.svg"] = auditor.get("/audit/stats.svg").get_data(as_text=True)
+    return pages
 
 
 def main():
@@ -103,11 +106,11 @@ def main():
             files.append(str(out / name))
         with app.app_context():
             db.engine.dispose()
-        result = subprocess.run(["java", "-jar", vnu, "--format", "gnu", *sorted(files)], capture_output=True, text=True)
+        result = subprocess.run(["java", "-jar", vnu, "--also-check-svg", "--format", "gnu", *sorted(files)], capture_output=True, text=True)
     messages = [line.replace(str(out) + "/", "") for line in (result.stderr + result.stdout).splitlines() if line.strip()]
-    print("\n".join(messages) or f"{len(files)} pages: no errors, no warnings")
+    print("\n".join(messages) or "no messages")
     errors = [line for line in messages if ": error:" in line or ": fatal:" in line]
-    print(f"{len(files)} pages checked, {len(errors)} errors, {len(messages) - len(errors)} warnings or infos")
+    print(f"{len(files)} documents checked, {len(errors)} errors, {len(messages) - len(errors)} warnings or infos")
     return 1 if errors else 0
 
 
