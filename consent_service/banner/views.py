@@ -1,7 +1,11 @@
 """The banner's routes: the one script a site embeds, the embeds module it loads on demand, the demo page."""
+import time
+
 from flask import Blueprint, abort, current_app, render_template, request
 
 from ..hosts import own_origin
+from ..ledger import writer
+from ..policies import current_snapshot
 from ..sites import configured_sites, find_site
 from .assets import build_embeds, build_script
 
@@ -9,6 +13,7 @@ bp = Blueprint("banner", __name__)
 CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=3600"
 JS_TYPE = "text/javascript; charset=utf-8"
 DEMO_LANGUAGES = (("fi", "Suomeksi"), ("sv", "På svenska"), ("en", "In English"))
+STORE_RETRY_SECONDS = 30  # how long a process waits before trying again to store its snapshots
 
 
 def _script(site_key):
@@ -18,6 +23,25 @@ def _script(site_key):
         chosen = configured_sites() if site_key is None else {site_key: find_site(site_key)}
         cache[site_key] = build_script(current_app.static_folder, chosen)
     return cache[site_key]
+
+
+def _store_snapshots(site_key):
+    """Store the policy snapshots whose hashes the script carries, once per process, before it goes out
+    (``writer.store_snapshots`` says why). The banner is served even when that fails (the database
+    away): a decision then names the current snapshot, which the writer stores with it; a later
+    request tries again."""
+    done = current_app.extensions.setdefault("consent_banner_snapshots", {})
+    if done.get(site_key) is True or time.monotonic() < done.get(site_key, 0):
+        return
+    sites = configured_sites() if site_key is None else {site_key: find_site(site_key)}
+    try:
+        writer.store_snapshots([current_snapshot(key, language) for key, site in sites.items()
+                                for language in site.texts])
+        done[site_key] = True
+    except Exception:  # the banner must go out; the log says why its snapshots were not stored
+        current_app.logger.warning("policy snapshots not stored; retrying in %s s", STORE_RETRY_SECONDS,
+                                   exc_info=True)
+        done[site_key] = time.monotonic() + STORE_RETRY_SECONDS
 
 
 def _send(built):
@@ -40,7 +64,9 @@ def script():
     site_key = request.args.get("site")
     if site_key is not None and find_site(site_key) is None:
         abort(404)
-    return _send(_script(site_key))
+    built = _script(site_key)
+    _store_snapshots(site_key)
+    return _send(built)
 
 
 @bp.get("/banner-embeds.js")

@@ -233,6 +233,28 @@ def _commit(items):
     revocations.learn_committed([item.record for item in items if item.supersedes])
 
 
+def store_snapshots(snapshots):
+    """Store the policy snapshots that this app has not stored yet, in one transaction; commit.
+
+    banner.js carries its snapshots' hashes, so the banner views store them before a banner goes
+    out: a decision posted from a banner cached across a restart that changed the texts, or from an
+    instance already on a new sites file, then names a snapshot that every instance can find.
+    """
+    stored = current_app.extensions.setdefault(STORED_SNAPSHOTS, set())
+    missing = [snapshot for snapshot in snapshots if snapshot.hash not in stored]
+    if not missing:
+        return
+    with writer_turn():
+        try:
+            now = datetime.now(timezone.utc)
+            done = {_store_snapshot(snapshot, now) for snapshot in missing}
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    stored.update(done)
+
+
 def delete_prefix(site_key, last_seq, checkpoint):
     """Delete the site's records up to ``last_seq`` (and their idempotency keys), keeping the signed
     ``checkpoint`` (PurgeCheckpoint's columns) from which the rest verifies; commit."""

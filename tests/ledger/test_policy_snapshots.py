@@ -4,7 +4,7 @@ import json
 
 import pytest
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from consent_service import policies
 from consent_service.audit import export
@@ -168,3 +168,35 @@ def test_a_sites_file_with_a_policy_version_that_is_no_token_does_not_load(tmp_p
     path = changed_sites(tmp_path, 'policy_version = "2026-11-01"', 'policy_version = "marraskuu 2026"')
     with pytest.raises(SiteConfigError, match="policy_version"):
         load_sites(path)
+
+
+def test_serving_the_banner_stores_the_snapshots_it_carries(tmp_path, make_app, consent_body):
+    """A banner cached across a restart that changed the texts, or served by an instance already on a
+    new sites file, names a snapshot that no decision has stored yet: serving it stored it."""
+    old_app = make_app()
+    old = policies.site_hashes("entrack", old_app)
+    assert old_app.test_client().get("/banner.js").status_code == 200
+    assert set(stored_snapshots(old_app)) == set(old.values())
+    new_app = make_app(CONSENT_SITES_FILE=changed_sites(tmp_path, SHIPPED_BODY_FI, "Uusi teksti."))
+    client = new_app.test_client()
+    assert post(client, consent_body, policy_hash=old["fi"]).status_code == 201
+    assert client.get("/banner.js?site=entrack").status_code == 200
+    new = policies.site_hashes("entrack", new_app)
+    assert post(old_app.test_client(), consent_body, policy_hash=new["fi"]).status_code == 201  # rolling deploy
+    assert [record.policy_hash for record in records(new_app)] == [old["fi"], new["fi"]]
+
+
+def test_the_banner_goes_out_when_its_snapshots_cannot_be_stored(app, monkeypatch, caplog, consent_body):
+    def fail(snapshots):
+        raise OperationalError("INSERT", {}, Exception("database away"))
+
+    monkeypatch.setattr(writer, "store_snapshots", fail)
+    client = app.test_client()
+    assert client.get("/banner.js").status_code == 200
+    assert "policy snapshots not stored" in caplog.text
+    assert stored_snapshots(app) == {}
+    monkeypatch.undo()
+    assert client.get("/banner.js").status_code == 200  # not tried again at once
+    assert stored_snapshots(app) == {}
+    assert post(client, consent_body).status_code == 201  # the decision stores its own snapshot
+    assert set(stored_snapshots(app)) == {policies.site_hashes("entrack", app)["fi"]}
