@@ -158,7 +158,8 @@ def proof_command(site_key, path, consent_id, start, end):
         try:
             consent_id = str(uuid.UUID(consent_id))
         except ValueError:
-            raise click.BadParameter(f"{consent_id!r} is not a consent id (a UUID)", param_hint="--consent-id") from None
+            raise click.BadParameter(f"{consent_id!r} is not a consent id (a UUID)",
+                                     param_hint="--consent-id") from None
     try:
         made = pack.ProofPack.of(site_key, *_bounds(start, end), consent_id=consent_id)
     except ApiError as error:

@@ -1,9 +1,10 @@
 """The auditor's offline verifier as one file, ``verify.pyz``: the modules of ``consent_service/proof``
 in a zip that Python runs (a zipapp), made from the very sources the service runs (no second copy).
 
-A plain ``python3 verify.pyz consents.csv`` runs it with nothing installed: the package imports only
-the standard library and itself (``cryptography`` only to check a signed head). Inside the zip the
-package is called ``proof``; the zip's ``__main__.py`` calls ``proof.cli.run``.
+A plain ``python3 verify.pyz consents.csv`` (or ``PACK.zip``, a proof pack, which holds a copy) runs it
+with nothing installed: the package imports only the standard library and itself (``cryptography`` only
+to check signatures). Inside the zip the package is called ``proof``; the zip's ``__main__.py`` calls
+``proof.cli.run``.
 
 The zip is the same bytes for the same sources, wherever and whenever it is made: its entries are in
 order, with a fixed time. So the SHA-256 that ``flask consent verifier`` prints is the one of the file
@@ -18,7 +19,7 @@ from pathlib import Path
 
 FILE_NAME = "verify.pyz"
 PACKAGE = Path(__file__).resolve().parent.parent / "proof"
-MAIN = b'"""verify.pyz: check a consent-proof CSV file offline (python3 verify.pyz --help)."""\n' \
+MAIN = b'"""verify.pyz: check a consent-proof CSV file or a proof pack offline (python3 verify.pyz --help)."""\n' \
        b"import proof.cli\n\nproof.cli.run()\n"
 ENTRY_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say
 

@@ -14,5 +14,6 @@ it so (tests/audit/test_verifier_zipapp.py).
     checking.py     the check engine: rows in chain order, batches in worker processes, joined
     csvfile.py      the CSV file: columns, formula-neutralising, reading a file in byte ranges
     signed_head.py  an Ed25519-signed chain head compared with a checked file
+    pack.py         a proof pack (ZIP) checked: its manifest, files, rows, snapshots and signatures
     cli.py          the verifier's command line
 """

@@ -146,7 +146,8 @@ def check_counts(manifest, runs):
     if run.scope != manifest["export_scope"]:
         raise ChainBreak(f"{CSV_FILE}'s export_scope {run.scope!r} is not the manifest's {manifest['export_scope']!r}")
     if manifest["whole_chain"]:
-        return f"{MANIFEST}: {rows} rows of site {site}, seq {run.first_seq}..{run.last_seq}, the whole chain, as it says"
+        return (f"{MANIFEST}: {rows} rows of site {site}, seq {run.first_seq}..{run.last_seq}, the whole chain, "
+                "as it says")
     return (f"{MANIFEST}: {rows} rows of site {site}, seq {run.first_seq}..{run.last_seq}, as it says: with its "
             "signature (below) this shows that no row of the filter is missing")
 
@@ -180,17 +181,18 @@ def check_policies(path, documents, consent_id):
         at = [header.index(name) for name in ("seq", "consent_id", "site", "language", "policy_hash")]
         for number, row in enumerate(reader, start=2):
             seq, row_id, site, language, policy_hash = (restore(row[index]) for index in at)
+            where = (number, seq, row_id)
             if consent_id and row_id != consent_id:
-                raise ChainBreak(f"a record of another consent, in the pack of consent {consent_id}", number, seq, row_id)
+                raise ChainBreak(f"a record of another consent, in the pack of consent {consent_id}", *where)
             if not policy_hash:
                 without += 1
                 continue
             document = documents.get(policy_hash)
             if document is None:
-                raise ChainBreak(f"its policy snapshot {policy_file(policy_hash)} is not in the pack", number, seq, row_id)
+                raise ChainBreak(f"its policy snapshot {policy_file(policy_hash)} is not in the pack", *where)
             if not isinstance(document, dict) or (document.get("site"), document.get("language")) != (site, language):
                 raise ChainBreak(f"its policy snapshot {policy_file(policy_hash)} is not of site {site} in language "
-                                 f"{language}", number, seq, row_id)
+                                 f"{language}", *where)
             used.add(policy_hash)
     return (f"policies: every row's policy_hash has its snapshot in the pack, whose SHA-256 matches "
             f"({len(used)} snapshot{'' if len(used) == 1 else 's'}; rows naming none: {without}, stored before "

@@ -86,7 +86,10 @@ def test_a_pem_key_file_works_too(whole, client):
 
 
 def test_an_edited_cell_is_named(whole, key):
-    rewrite_pack(whole, lambda files: edit_rows(files, lambda rows: rows[3].__setitem__(rows[0].index("analytics"), "false")))
+    def edit(rows):
+        rows[3][rows[0].index("analytics")] = "false"
+
+    rewrite_pack(whole, lambda files: edit_rows(files, edit))
     status, output = run(whole, "--public-key", key)
     assert status == 1, output
     assert "BROKEN: row 4 (seq 3, consent_id " in output and "the record was edited" in output
