@@ -10,6 +10,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from . import rate_limit_storage  # noqa: F401  registers the limiter's memory:// storage first
+
 # Stable constraint names, so that Alembic migrations are the same on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
