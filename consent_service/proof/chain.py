@@ -17,6 +17,7 @@ hash covers, so that it no longer matches and the record shows as edited.
 """
 import hashlib
 import json
+import operator
 from datetime import datetime, timezone
 
 GENESIS_HASH = "0" * 64
@@ -93,18 +94,44 @@ def record_hash(record):
     return _digest([record[name] for name in hashed_fields(record.get("policy_hash"))])
 
 
+def row_problem(names):
+    """The check of one record on its own, for rows of texts named ``names`` (any order that holds every
+    name in CHECKED_FIELDS): a function of a row giving what is wrong, or None (the links between records
+    are the caller's to check). One per layout, kept: it picks the texts it hashes straight from a row."""
+    names = tuple(names)
+    found = _ROW_PROBLEMS.get(names)
+    if found is None:
+        found = _ROW_PROBLEMS[names] = _row_problem(names)
+    return found
+
+
+_ROW_PROBLEMS = {}
+
+
+def _row_problem(names):
+    salt_at, digest_at, policy_at, hash_at = map(names.index, ("pii_salt", "pii_digest", "policy_hash", "record_hash"))
+    personal = operator.itemgetter(*map(names.index, ("pii_salt", *PII_FIELDS)))
+    pii_only = operator.itemgetter(*map(names.index, PII_FIELDS))
+    hashed = operator.itemgetter(*map(names.index, HASHED_FIELDS))
+    legacy = operator.itemgetter(*map(names.index, LEGACY_HASHED_FIELDS))
+
+    def problem(texts, digest=digest_texts):
+        if texts[salt_at]:
+            if digest(personal(texts)) != texts[digest_at]:
+                return "the IP prefix, user agent or page URL was edited"
+        elif any(pii_only(texts)):
+            return "personal fields present on an erased record"
+        if digest((hashed if texts[policy_at] else legacy)(texts)) != texts[hash_at]:
+            return "record_hash does not match the record's content: the record was edited"
+        return None
+
+    return problem
+
+
 def problem(texts):
     """What is wrong with one record on its own, or None: ``texts`` are the canonical texts of
     CHECKED_FIELDS, in that order (the links between records are the caller's to check)."""
-    if texts[PII_SALT]:
-        if digest_texts(texts[PII_SALT:RECORD_HASH]) != texts[PII_DIGEST]:
-            return "the IP prefix, user agent or page URL was edited"
-    elif any(texts[PII_SALT + 1:RECORD_HASH]):
-        return "personal fields present on an erased record"
-    hashed = texts[:PII_SALT] if texts[POLICY_HASH] else texts[:POLICY_HASH] + texts[POLICY_HASH + 1:PII_SALT]
-    if digest_texts(hashed) != texts[RECORD_HASH]:
-        return "record_hash does not match the record's content: the record was edited"
-    return None
+    return row_problem(CHECKED_FIELDS)(texts)
 
 
 def record_problem(record):

@@ -7,7 +7,6 @@ first bad row into a ``ChainBreak`` numbered as the whole input counts.
 """
 import collections
 import itertools
-import operator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -72,31 +71,31 @@ class SiteRun:
                 f"head seq {self.last_seq} {self.last_hash}")
 
 
-SCOPE = len(chain.CHECKED_FIELDS)  # where a file's export_scope follows the checked fields
-
-
 @dataclass(frozen=True)
 class Layout:
-    """Where a row's cells are: ``pick(row)`` gives ``chain.CHECKED_FIELDS`` in order, then the export_scope
-    if the rows have one (``scoped``). A checked field missing from the rows (``policy_hash`` in a file
-    exported before policy snapshots) is read as an empty cell: ``pad`` of them are added to each row."""
+    """What a row's cells are: ``names``, in order. A checked field missing from the rows (``policy_hash``
+    in a file exported before policy snapshots) is read as an empty cell: ``pad`` of them are added to each
+    row (and named at the end of ``names``). Rows with an ``export_scope`` are ``scoped``."""
 
     width: int
-    pick: operator.itemgetter
+    names: tuple
     gaps_allowed: bool = True  # a filtered export skips seqs; the stored chain may not
-    scoped: bool = False
     pad: tuple = ()
 
     @classmethod
     def of(cls, names, gaps_allowed=True):
         """The layout of rows whose cells are named ``names``, in that order."""
-        names = list(names)
-        width = len(names)
-        wanted = (*chain.CHECKED_FIELDS, "export_scope") if "export_scope" in names else chain.CHECKED_FIELDS
-        absent = [name for name in wanted if name not in names]
-        names += absent
-        return cls(width, operator.itemgetter(*(names.index(name) for name in wanted)), gaps_allowed,
-                   scoped=len(wanted) > SCOPE, pad=("",) * len(absent))
+        names = tuple(names)
+        absent = tuple(name for name in chain.CHECKED_FIELDS if name not in names)
+        return cls(len(names), names + absent, gaps_allowed, ("",) * len(absent))
+
+    @property
+    def scoped(self):
+        return "export_scope" in self.names
+
+    def at(self, *names):
+        """The positions of ``names`` in a row."""
+        return tuple(map(self.names.index, names))
 
 
 @dataclass
@@ -109,11 +108,12 @@ class Checked:
     error: tuple | None = None  # (offset, seq, consent_id, reason) of the first bad row
 
 
-def _first_of_site(checked, runs, offset, texts, seq):
+def _first_of_site(checked, runs, offset, cells, seq, at):
     """Start the batch's run of the row's site; the reason its link is bad, or None."""
-    site, prev_hash = texts[chain.SITE], texts[chain.PREV_HASH]
-    scope = texts[SCOPE] if len(texts) > SCOPE else None
-    runs[site] = run = SiteRun.starting(site, seq, prev_hash, texts[chain.CONSENT_ID], scope)
+    site_at, prev_at, id_at, scope_at = at
+    prev_hash = cells[prev_at]
+    scope = None if scope_at is None else cells[scope_at]
+    runs[cells[site_at]] = run = SiteRun.starting(cells[site_at], seq, prev_hash, cells[id_at], scope)
     checked.runs.append((offset, run))
     if seq == 1 and prev_hash != chain.GENESIS_HASH:
         return run, "the first record's prev_hash is not the genesis hash"
@@ -124,36 +124,40 @@ def check_rows(rows, layout, wanted=frozenset()):
     """Check consecutive rows (any iterable): each row's hashes, and the links between its rows of a
     site (the link of each site's first row is ``join``'s to check). The first bad row ends it.
 
-    This loop runs once per record of a million-record verification: its names are local on purpose.
+    This loop runs once per record of a million-record verification: its names are local on purpose,
+    and it reads the cells where they stand (``chain.row_problem`` picks what it hashes from them).
     """
     runs, checked, offset = {}, Checked(0, [], {}), -1
-    width, pick, gaps_allowed, problem = layout.width, layout.pick, layout.gaps_allowed, chain.problem
-    seq_at, site_at, prev_at, hash_at = chain.SEQ, chain.SITE, chain.PREV_HASH, chain.RECORD_HASH
-    scoped, pad = layout.scoped, layout.pad
+    width, gaps_allowed, pad = layout.width, layout.gaps_allowed, layout.pad
+    problem = chain.row_problem(layout.names)
+    seq_at, site_at, prev_at, hash_at, id_at = layout.at("seq", "site", "prev_hash", "record_hash", "consent_id")
+    scope_at = layout.at("export_scope")[0] if layout.scoped else None
+    first_at = (site_at, prev_at, id_at, scope_at)
     for offset, cells in enumerate(rows):
         if len(cells) != width:
             checked.error = (offset, None, None, f"{len(cells)} cells where the header has {width}")
             return checked
-        texts = pick([*cells, *pad] if pad else cells)
+        if pad:
+            cells = [*cells, *pad]
         try:
-            seq = int(texts[seq_at])
+            seq = int(cells[seq_at])
         except ValueError:
-            checked.error = (offset, None, None, f"seq {texts[seq_at]!r} is not a number")
+            checked.error = (offset, None, None, f"seq {cells[seq_at]!r} is not a number")
             return checked
-        run = runs.get(texts[site_at])
+        run = runs.get(cells[site_at])
         if run is None:
-            run, reason = _first_of_site(checked, runs, offset, texts, seq)
-        elif seq == run.last_seq + 1 and texts[prev_at] == run.last_hash:
+            run, reason = _first_of_site(checked, runs, offset, cells, seq, first_at)
+        elif seq == run.last_seq + 1 and cells[prev_at] == run.last_hash:
             reason = None
         else:
-            reason = run.link_problem(seq, texts[prev_at], gaps_allowed)
-        if scoped and texts[SCOPE] != run.scope:
+            reason = run.link_problem(seq, cells[prev_at], gaps_allowed)
+        if scope_at is not None and cells[scope_at] != run.scope:
             reason = reason or MIXED_SCOPES
-        reason = reason or problem(texts)
+        reason = reason or problem(cells)
         if reason:
-            checked.error = (offset, seq, texts[chain.CONSENT_ID], reason)
+            checked.error = (offset, seq, cells[id_at], reason)
             return checked
-        run.rows, run.last_seq, run.last_hash = run.rows + 1, seq, texts[hash_at]
+        run.rows, run.last_seq, run.last_hash = run.rows + 1, seq, cells[hash_at]
         if wanted and (run.site, seq) in wanted:
             checked.found[run.site, seq] = (offset, run.last_hash)
     checked.count = offset + 1

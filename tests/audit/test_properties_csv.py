@@ -1,6 +1,8 @@
 """Hypothesis: any text a visitor's browser can send survives the consent-proof CSV: neutralising is
 undone exactly, the file parses back to the stored values, and the offline verifier accepts it."""
+import csv
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -72,3 +74,35 @@ def test_csv_round_trip_and_offline_verification(app, client, token, agents, ver
             file.write(response.data)
         runs = csvfile.check_file(path)
     assert runs["entrack"].rows == len(agents) and runs["entrack"].from_genesis
+
+
+@given(rows=st.lists(st.lists(st.one_of(CELLS, st.sampled_from(["", "a,b", "x\r\ny", '"', "\r", "\n", ";'", "';'", "a;''", "'',"])),
+                              min_size=1, max_size=6), max_size=8),
+       terminator=st.sampled_from(["\r\n", "\n"]), last_break=st.booleans())
+@settings(max_examples=1500)
+def test_fast_row_reader_reads_what_csv_reads(rows, terminator, last_break):
+    """``csvfile.rows_of`` (str.split where a line allows it) gives exactly csv.reader's rows, whatever the
+    cells and line ends (CRLF as exported, LF as some programs save)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=terminator).writerows(rows)
+    text = buffer.getvalue()
+    if not last_break and text.endswith(terminator):
+        text = text[:-len(terminator)]
+    expected = list(csv.reader(io.StringIO(text, newline="")))
+    assert csvfile.rows_of(text) == expected
+    for undo in (csvfile.restore, csvfile.restore_before_scopes):
+        assert csvfile.rows_of(text, undo) == [[undo(cell) for cell in row] for row in expected]
+
+
+@given(text=st.text(st.sampled_from('a,"\'\r\n;'), max_size=40))
+@settings(max_examples=3000)
+def test_fast_row_reader_on_any_text(text):
+    """Also on text that no CSV writer makes (a quote inside a cell, text after a closing quote, a quote
+    left open): the same rows as csv.reader, or the same error."""
+    try:
+        expected = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        with pytest.raises(csv.Error):
+            csvfile.rows_of(text)
+        return
+    assert csvfile.rows_of(text) == expected
