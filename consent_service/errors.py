@@ -71,8 +71,8 @@ def http_error(error):
 
 def unhandled_error(error):
     """Log the cause; answer without it."""
-    log.error("unhandled error on %s %s", request.method, escaped(request.path),
-              exc_info=getattr(error, "original_exception", None))
+    cause = error if not isinstance(error, HTTPException) else getattr(error, "original_exception", None)
+    log.error("unhandled error on %s %s", request.method, escaped(request.path), exc_info=cause)
     if _wants_json():
         return error_response(500, "Internal server error.")
     return "Internal server error.", 500

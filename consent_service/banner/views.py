@@ -1,8 +1,10 @@
 """The banner's routes: the one script a site embeds, the embeds module it loads on demand, the demo page."""
+import threading
 import time
 
 from flask import Blueprint, abort, current_app, render_template, request
 
+from ..extensions import db
 from ..hosts import own_origin
 from ..ledger import writer
 from ..policies import current_snapshot
@@ -14,6 +16,7 @@ CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=3600"
 JS_TYPE = "text/javascript; charset=utf-8"
 DEMO_LANGUAGES = (("fi", "Suomeksi"), ("sv", "På svenska"), ("en", "In English"))
 STORE_RETRY_SECONDS = 30  # how long a process waits before trying again to store its snapshots
+STORE_ATTEMPTS = 20
 
 
 def _script(site_key):
@@ -26,22 +29,32 @@ def _script(site_key):
 
 
 def _store_snapshots(site_key):
-    """Store the policy snapshots whose hashes the script carries, once per process, before it goes out
-    (``writer.store_snapshots`` says why). The banner is served even when that fails (the database
-    away): a decision then names the current snapshot, which the writer stores with it; a later
-    request tries again."""
-    done = current_app.extensions.setdefault("consent_banner_snapshots", {})
-    if done.get(site_key) is True or time.monotonic() < done.get(site_key, 0):
+    """Have the policy snapshots whose hashes the script carries stored, once per process, without the
+    request waiting for the database (``writer.store_snapshots`` says why they are stored): a thread
+    stores them, trying again every STORE_RETRY_SECONDS while the database is away. Until then, a
+    decision naming the current snapshot stores it with the record."""
+    started = current_app.extensions.setdefault("consent_banner_snapshots", set())
+    if site_key in started:
         return
+    started.add(site_key)
     sites = configured_sites() if site_key is None else {site_key: find_site(site_key)}
-    try:
-        writer.store_snapshots([current_snapshot(key, language) for key, site in sites.items()
-                                for language in site.texts])
-        done[site_key] = True
-    except Exception:  # the banner must go out; the log says why its snapshots were not stored
-        current_app.logger.warning("policy snapshots not stored; retrying in %s s", STORE_RETRY_SECONDS,
+    snapshots = [current_snapshot(key, language) for key, site in sites.items() for language in site.texts]
+    threading.Thread(target=_store_until_done, args=(current_app._get_current_object(), snapshots),
+                     name="store-policy-snapshots", daemon=True).start()
+
+
+def _store_until_done(app, snapshots):
+    with app.app_context():
+        for _ in range(STORE_ATTEMPTS):
+            try:
+                writer.store_snapshots(snapshots)
+                return
+            except Exception:  # logged; tried again
+                app.logger.warning("policy snapshots not stored; trying again in %s s", STORE_RETRY_SECONDS,
                                    exc_info=True)
-        done[site_key] = time.monotonic() + STORE_RETRY_SECONDS
+            finally:
+                db.session.remove()
+            time.sleep(STORE_RETRY_SECONDS)
 
 
 def _send(built):

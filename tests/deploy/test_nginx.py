@@ -188,7 +188,8 @@ def test_instance_killed_under_load_loses_nothing(deployment, token):
     """64 visitors post for 30 s; one instance is killed with SIGKILL, then started again as systemd
     would. Every acknowledged decision is stored exactly once, the chain verifies, and the consent-state
     check answered throughout."""
-    deployment.databases.fresh()
+    # The running instances remember the policy snapshots they stored (never deleted in production).
+    deployment.databases.fresh(keep=("policy_snapshots",))
     victim = deployment.ports[0]
     results = load.Results()
     loader = threading.Thread(target=load.run, args=(deployment.nginx.url,),

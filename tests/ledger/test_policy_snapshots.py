@@ -1,12 +1,14 @@
 """Policy snapshots: each record names the canonical snapshot of the texts its visitor was shown."""
 import hashlib
 import json
+import threading
 
 import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from consent_service import policies
+from consent_service.banner import views as banner_views
 from consent_service.audit import export
 from consent_service.extensions import db
 from consent_service.ledger import writer
@@ -19,6 +21,7 @@ from consent_service.proof.cli import check_and_report
 from consent_service.sites import DEFAULT_FILE, SiteConfigError, load_sites
 
 from tests.support.records import records
+from tests.support.waiting import wait_for
 
 SHIPPED_BODY_FI = "Käytämme välttämättömiä evästeitä sivuston toimintaan."
 
@@ -172,31 +175,41 @@ def test_a_sites_file_with_a_policy_version_that_is_no_token_does_not_load(tmp_p
 
 def test_serving_the_banner_stores_the_snapshots_it_carries(tmp_path, make_app, consent_body):
     """A banner cached across a restart that changed the texts, or served by an instance already on a
-    new sites file, names a snapshot that no decision has stored yet: serving it stored it."""
+    new sites file, names a snapshot that no decision has stored yet: serving it had it stored."""
     old_app = make_app()
     old = policies.site_hashes("entrack", old_app)
     assert old_app.test_client().get("/banner.js").status_code == 200
-    assert set(stored_snapshots(old_app)) == set(old.values())
+    assert wait_for(lambda: set(stored_snapshots(old_app)), lambda found: found == set(old.values()),
+                    timeout=10) == set(old.values())
     new_app = make_app(CONSENT_SITES_FILE=changed_sites(tmp_path, SHIPPED_BODY_FI, "Uusi teksti."))
     client = new_app.test_client()
     assert post(client, consent_body, policy_hash=old["fi"]).status_code == 201
     assert client.get("/banner.js?site=entrack").status_code == 200
     new = policies.site_hashes("entrack", new_app)
+    assert new["en"] in wait_for(lambda: stored_snapshots(new_app), lambda found: new["en"] in found, timeout=10)
     assert post(old_app.test_client(), consent_body, policy_hash=new["fi"]).status_code == 201  # rolling deploy
     assert [record.policy_hash for record in records(new_app)] == [old["fi"], new["fi"]]
 
 
-def test_the_banner_goes_out_when_its_snapshots_cannot_be_stored(app, monkeypatch, caplog, consent_body):
-    def fail(snapshots):
-        raise OperationalError("INSERT", {}, Exception("database away"))
+def test_the_banner_never_waits_for_its_snapshots_to_be_stored(app, monkeypatch, caplog, consent_body):
+    """The database away: the banner goes out at once; the snapshots are stored once it is back."""
+    back = threading.Event()
+    calls = []
+    store = writer.store_snapshots
 
-    monkeypatch.setattr(writer, "store_snapshots", fail)
+    def away_then_back(snapshots):
+        calls.append(len(snapshots))
+        if not back.is_set():
+            raise OperationalError("INSERT", {}, Exception("database away"))
+        store(snapshots)
+
+    monkeypatch.setattr(writer, "store_snapshots", away_then_back)
+    monkeypatch.setattr(banner_views, "STORE_RETRY_SECONDS", 0.05)
     client = app.test_client()
     assert client.get("/banner.js").status_code == 200
-    assert "policy snapshots not stored" in caplog.text
-    assert stored_snapshots(app) == {}
-    monkeypatch.undo()
-    assert client.get("/banner.js").status_code == 200  # not tried again at once
-    assert stored_snapshots(app) == {}
-    assert post(client, consent_body).status_code == 201  # the decision stores its own snapshot
-    assert set(stored_snapshots(app)) == {policies.site_hashes("entrack", app)["fi"]}
+    assert client.get("/banner.js").status_code == 200
+    assert wait_for(lambda: len(calls), lambda count: count >= 2, timeout=10) >= 2
+    assert "policy snapshots not stored" in caplog.text and stored_snapshots(app) == {}
+    back.set()
+    assert wait_for(lambda: len(stored_snapshots(app)), lambda count: count == 3, timeout=10) == 3
+    assert set(calls) == {3}  # one site, three languages, one thread

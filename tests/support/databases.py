@@ -44,12 +44,13 @@ class PostgresDatabases:
         separator = "&" if "?" in self.base else "?"
         return f"{self.base}{separator}options={quote(f'-csearch_path={self.schema}')}"
 
-    def fresh(self):
-        """The session's schema, emptied."""
+    def fresh(self, keep=()):
+        """The session's schema, emptied (but for the tables named in ``keep``)."""
         with self.admin.begin() as connection:
             tables = connection.execute(sa.text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = :schema AND tablename <> 'alembic_version'"
             ), {"schema": self.schema}).scalars().all()
+            tables = [table for table in tables if table not in keep]
             if tables:
                 names = ", ".join(f'"{self.schema}"."{table}"' for table in tables)
                 connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
