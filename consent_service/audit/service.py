@@ -1,5 +1,5 @@
 """Auditor accounts, who is asking, and the log of what they read. The audit area commits only here,
-in ``sessions`` (web sign-in) and in ``retention``."""
+in ``sessions`` (web sign-in), ``chain_status`` (the last check of each chain) and ``retention``."""
 import hashlib
 import json
 import re

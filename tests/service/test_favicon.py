@@ -30,9 +30,9 @@ def test_every_page_links_the_icon(client):
     pages = {"/"} | {link for link in re.findall(r'href="(/[^"]*)"', home.text) if link != "/favicon.ico"}
     html = {}
     for page in sorted(pages):
-        response = client.get(page)
-        if response.mimetype == "text/html":
-            html[page] = response.text
+        with client.get(page) as response:  # a static file (the stylesheet) is streamed: closed here
+            if response.mimetype == "text/html":
+                html[page] = response.text
     assert {"/", "/demo", "/audit/"} <= set(html)
     assert any(page.startswith("/privacy/") for page in html)
     assert any(page.startswith("/my-consent") for page in html)
