@@ -23,7 +23,7 @@ echo "== throughput: service against bare Flask baselines"
 echo "== soak: 64 visitors, nothing lost, chain verifies"
 "$PY" -m bench.soak "${SOAK[@]}" || status=1
 # The banner's and the audit's own benchmarks, when present (their owners document their options).
-for script in bench/banner_*.py bench/export_*.py bench/verify_*.py; do
+for script in bench/banner_*.py bench/export_*.py bench/pack_*.py bench/verify_*.py; do
   [ -e "$script" ] || continue
   case "$script" in *_data.py) continue ;; esac  # data generators, not benchmarks
   module=$(basename "$script" .py)
