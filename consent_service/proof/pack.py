@@ -82,6 +82,8 @@ def read_manifest(archive):
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ChainBreak(f"{MANIFEST} is not a manifest of format {FORMAT}")
     wrong = [key for key, kind in MANIFEST_KEYS.items() if not isinstance(manifest.get(key), kind)]
+    if "files" not in wrong and not all(isinstance(entry, dict) for entry in manifest["files"].values()):
+        wrong.append("files")
     if wrong:
         raise ChainBreak(f"{MANIFEST} lacks {', '.join(wrong)}, or they are not what a manifest holds there")
     if scope.is_filtered(manifest["export_scope"]) == bool(manifest["whole_chain"]):
@@ -123,9 +125,12 @@ def read_head(archive):
     """``(head.json parsed, its signed statement parsed)``; ChainBreak when unusable."""
     try:
         head = json.loads(archive.read(HEAD))
-        return head, json.loads(head["signed"]["payload"])
+        statement = json.loads(head["signed"]["payload"])
     except (KeyError, TypeError, ValueError) as error:
         raise ChainBreak(f"{HEAD} is not a signed chain head: {error!r}") from None
+    if not isinstance(statement, dict):
+        raise ChainBreak(f"{HEAD} is not a signed chain head: its payload is not a statement")
+    return head, statement
 
 
 def check_counts(manifest, runs):

@@ -279,9 +279,12 @@ def test_the_tally_reads_the_rows_as_the_csv_module_does(size):
                    export_scope="filtered: site entrack, from 2026")
         writer.writerow([row[name] for name in COLUMNS])
     data = text.getvalue().encode("utf-8")
+    if size == 7:
+        data = data.removesuffix(b"\r\n")  # a last row without its line break is read too
     tally = RowTally()
     for start in range(0, len(data), size):
         tally.feed(data[start:start + size])
+    tally.finish()
     rows = list(csv.DictReader(io.StringIO(text.getvalue(), newline="")))
     assert (tally.rows, tally.first_seq, tally.last_seq, tally.scope) == (57, 3, 59, "filtered: site entrack, from 2026")
     assert tally.snapshots() == sorted({row["policy_hash"] for row in rows} - {""}) and len(rows) == 57
