@@ -193,3 +193,14 @@ def test_openssl_checks_the_manifest_signature(whole, client, folder):
     assert done.returncode == 0 and "Signature Verified Successfully" in done.stdout, done.stdout + done.stderr
     (folder / "manifest.json").write_bytes((folder / "manifest.json").read_bytes().replace(b'"rows": 5', b'"rows": 4'))
     assert subprocess.run(command, cwd=folder, capture_output=True, timeout=60).returncode != 0
+
+
+def test_complete_refuses_a_filtered_pack(one_visitor, key):
+    status, output = run(one_visitor, "--public-key", key, "--complete")
+    assert status == 1 and "the whole chain was required" in output, output
+
+
+def test_an_empty_pack_verifies(client, token, visitor, folder, key):
+    empty = save(folder, download(client, token, "site=entrack&to=2000-01-01"), "empty.zip")
+    status, output = run(empty, "--public-key", key)
+    assert status == 0 and "consents.csv: 0 rows" in output and "no rows, as it says" in output, output
