@@ -8,13 +8,13 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from ..extensions import db
 from ..ledger.models import ConsentRecord
 from ..ledger.verification import chain_start, column_text
 from ..proof import chain, scope
-from ..proof.csvfile import AFTER_SEPARATOR, COLUMNS, EXPORTED_FORM, FORMULA_STARTS, SEPARATORS, TRIMMED
+from ..proof.csvfile import COLUMNS, FORMULA_STARTS, NEUTRALISED_COLUMNS, RISKY, SEPARATORS, TRIMMED
 from . import service
 from .schemas import time_bounds
 
@@ -86,14 +86,29 @@ class ExportFilter:
                 for key, value in values.items() if value is not None}
 
 
+def _bracket(characters):
+    """A bracket expression (GLOB, POSIX regex) of these characters: "-" first, itself and not a range."""
+    return "[" + "-" * ("-" in characters) + "".join(sorted(set(characters) - {"-"})) + "]"
+
+
 def _separator_risk(expression, dialect):
-    """True where ``csvfile.neutralise`` escapes the cell's separators: one of SEPARATORS with one of
-    AFTER_SEPARATOR anywhere after it (a GLOB on SQLite, a regular expression on PostgreSQL)."""
-    separators = "".join(SEPARATORS)
-    after = "-" + "".join(sorted(set(AFTER_SEPARATOR) - {"-"}))  # "-" first: itself, not a range
+    """True where ``csvfile.neutralise`` escapes the cell's separators: it holds one of SEPARATORS and one
+    of RISKY (regular expressions on PostgreSQL; on SQLite, ``LIKE '%c%'`` per character, which scans
+    much faster than a GLOB's character class)."""
     if dialect == "postgresql":
-        return expression.op("~")(literal(f"[{separators}].*[{after}]"))
-    return expression.op("GLOB")(literal(f"*[{separators}]*[{after}]*"))
+        return and_(expression.op("~")(literal(_bracket(SEPARATORS))), expression.op("~")(literal(_bracket(RISKY))))
+    return and_(or_(*(expression.like(f"%{character}%") for character in SEPARATORS)),
+                or_(*(expression.like(f"%{character}%") for character in RISKY)))
+
+
+def _starts_a_formula(expression, dialect):
+    """True where ``csvfile.neutralise`` puts a ``'`` in front: the cell starts, after spaces, with one of
+    FORMULA_STARTS (a regular expression on PostgreSQL; on SQLite, the first character's code)."""
+    if dialect == "postgresql":
+        return expression.op("~")(literal(f"^{TRIMMED}*{_bracket(FORMULA_STARTS)}"))
+    codes = [ord(character) for character in FORMULA_STARTS]
+    return or_(func.unicode(expression).in_(codes),
+               and_(func.unicode(expression) == ord(TRIMMED), func.unicode(func.ltrim(expression, TRIMMED)).in_(codes)))
 
 
 def _neutralised(expression, dialect):
@@ -103,8 +118,7 @@ def _neutralised(expression, dialect):
     for separator in SEPARATORS:
         escaped = func.replace(escaped, literal(separator), literal(separator + "'"))
     escaped = case((_separator_risk(expression, dialect), escaped), else_=expression)
-    return case((func.substr(func.ltrim(expression, literal(TRIMMED)), 1, 1).in_(FORMULA_STARTS),
-                 literal("'") + escaped),
+    return case((_starts_a_formula(expression, dialect), literal("'") + escaped),
                 else_=func.coalesce(escaped, literal("")))
 
 
@@ -117,13 +131,14 @@ def _scope_cell(export_filter):
 
 
 def _cell(name, export_filter, dialect):
-    """One column's cell: neutralised, except in the columns whose every exported text has a fixed form
-    (``csvfile.EXPORTED_FORM``: numbers, times, true/false, hex) that ``neutralise`` leaves as it is."""
+    """One column's cell: neutralised in NEUTRALISED_COLUMNS, the texts that a visitor's request chooses;
+    every other column has a form (a number, a time, hex, a UUID, a site key…: ``csvfile.EXPORTED_FORM``
+    and ``LEDGER_FORM``) that ``neutralise`` leaves as it is."""
     if name == "export_scope":
         return _scope_cell(export_filter)
-    if name in EXPORTED_FORM:
-        return func.coalesce(column_text(name, dialect), literal(""))
-    return _neutralised(column_text(name, dialect), dialect)
+    if name in NEUTRALISED_COLUMNS:
+        return _neutralised(column_text(name, dialect), dialect)
+    return func.coalesce(column_text(name, dialect), literal(""))
 
 
 def statement(export_filter, dialect):
@@ -138,12 +153,35 @@ def count(export_filter):
     return db.session.scalar(select(func.count()).select_from(ConsentRecord).where(*export_filter.conditions()))
 
 
+def _driver_statement(query, dialect):
+    """``(sql, parameters)`` of a query for the driver's own cursor, each parameter as SQLAlchemy's type
+    hands it to the driver (a time as SQLite's text)."""
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    types = {name: bind.type for bind, name in compiled.bind_names.items()}
+
+    def value(name):
+        process = types[name].dialect_impl(dialect).bind_processor(dialect) if name in types else None
+        return process(values[name]) if process else values[name]
+
+    if dialect.positional:
+        return compiled.string, tuple(value(name) for name in compiled.positiontup)
+    return compiled.string, {name: value(name) for name in values}
+
+
 def row_batches(export_filter, batch=None):
-    """Lists of at most ``batch`` rows (tuples of text), from a server-side cursor where there is one."""
-    query = statement(export_filter, db.session.get_bind().dialect.name)
-    result = db.session.execute(query.execution_options(stream_results=True, yield_per=batch or BATCH))
-    for rows in result.partitions():
-        yield rows
+    """Lists of at most ``batch`` rows (tuples of text), read with the driver's own cursor (SQLAlchemy's
+    result rows cost more than the database's work): server-side on PostgreSQL, so that memory stays flat."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    raw = connection.connection.dbapi_connection
+    cursor = raw.cursor(name="consent_export") if dialect.name == "postgresql" else raw.cursor()
+    try:
+        cursor.execute(*_driver_statement(statement(export_filter, dialect.name), dialect))
+        while rows := cursor.fetchmany(batch or BATCH):
+            yield rows
+    finally:
+        cursor.close()
 
 
 def csv_chunks(export_filter):

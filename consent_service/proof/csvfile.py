@@ -25,13 +25,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "'")
 TRIMMED = " "
 # Finnish and Swedish spreadsheets split a line at every ";" too, wherever it stands (a quoted cell's quotes
 # do not count there), so that the text after a ";" in a cell starts a cell of its own; and the text after
-# a line break in a cell may start a row. In a cell with a ";", CR or LF (a SEPARATOR) followed, anywhere
-# after it, by one of AFTER_SEPARATOR, every separator gets a "'" after it (";'"), so that no such piece
-# starts with a formula, a quote or a trimmed character; a cell where that does not hold has no ";'".
+# a line break in a cell may start a row. In a cell with a ";", CR or LF (a SEPARATOR) and one of RISKY
+# anywhere, every separator gets a "'" after it (";'"), so that no piece after a separator starts with a
+# formula, a quote or a trimmed character; a cell without both has no ";'" (RISKY holds "'").
 SEPARATORS = (";", "\r", "\n")
-AFTER_SEPARATOR = ("=", "+", "-", "@", "'", '"', "\t", "\r", "\n")
-_SEPARATOR_RISK = re.compile(f"[{re.escape(''.join(SEPARATORS))}].*[{re.escape(''.join(AFTER_SEPARATOR))}]",
-                             re.DOTALL)
+RISKY = ("=", "+", "-", "@", "'", '"', "\t", "\r", "\n")
+_SEPARATOR = re.compile(f"[{re.escape(''.join(SEPARATORS))}]")
+_RISKY = re.compile(f"[{re.escape(''.join(RISKY))}]")
 CHUNK_BYTES = 1 << 21  # bytes of the file per batch (about 4,500 rows)
 
 
@@ -39,7 +39,7 @@ def neutralise(cell):
     """The cell as written to the file: ``'`` in front of anything a spreadsheet would run, and a ``'`` after
     each separator of a cell whose pieces after one could be run (see SEPARATORS)."""
     written = cell
-    if _SEPARATOR_RISK.search(cell):
+    if _SEPARATOR.search(cell) and _RISKY.search(cell):
         for separator in SEPARATORS:
             written = written.replace(separator, separator + "'")
     return "'" + written if cell.lstrip(TRIMMED).startswith(FORMULA_STARTS) else written
@@ -265,6 +265,16 @@ EXPORTED_FORM = {
     "policy_hash": re.compile(r"([0-9a-f]{64})?\Z"),
     "pii_salt": re.compile(r"[0-9a-f]*\Z"),
 }
+# The columns whose texts the ledger itself restricts (a UUID, a configured site key, an action, a language,
+# a network): neutralising leaves them as they are too. The export neutralises only NEUTRALISED_COLUMNS.
+LEDGER_FORM = {
+    "consent_id": re.compile(r"[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\Z"),
+    "site": re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z"),
+    "action": re.compile(r"[a-z_]{1,20}\Z"),
+    "language": re.compile(r"[a-z]{2}\Z"),
+    "ip_prefix": re.compile(r"([0-9A-Fa-f.:]+/[0-9]{1,3})?\Z"),
+}
+NEUTRALISED_COLUMNS = ("policy_version", "page_url", "user_agent")
 _NUMBER = re.compile(r"-?[0-9]+([.,][0-9]+)?([eE][+-]?[0-9]+)?\Z")
 _SAVED_FORM = {
     "recorded_at": re.compile(r"([0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}"

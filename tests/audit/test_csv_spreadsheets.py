@@ -91,10 +91,18 @@ def test_neutralise_spaces_and_semicolons(head, start, tail):
         assert not piece.lstrip(SPACES).startswith((*RUN, '"')) or piece.startswith("'")
 
 
-@given(cell=st.one_of(st.from_regex(csvfile.EXPORTED_FORM["recorded_at"], fullmatch=True), st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
-                      st.sampled_from(["true", "false", "", "1", "123456"])))
-def test_fixed_form_cells_need_no_neutralising(cell):
-    """The export renders the columns of ``EXPORTED_FORM`` without the rule: it would leave them as they are."""
+FORMS = {**csvfile.EXPORTED_FORM, **csvfile.LEDGER_FORM}
+
+
+def test_every_column_is_neutralised_or_of_a_fixed_form():
+    assert set(csvfile.COLUMNS) == {*FORMS, *csvfile.NEUTRALISED_COLUMNS, "export_scope"}
+
+
+@given(data=st.data(), column=st.sampled_from(sorted(FORMS)))
+@settings(max_examples=600)
+def test_fixed_form_cells_need_no_neutralising(data, column):
+    """The export renders the columns of a fixed form without the rule: it would leave them as they are."""
+    cell = data.draw(st.from_regex(FORMS[column], fullmatch=True))
     assert csvfile.neutralise(cell) == cell
 
 
