@@ -4,7 +4,6 @@ policy snapshots its visitor saw and its proof pack; a snapshot shown as the vis
 import re
 import uuid
 from datetime import date
-from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -88,7 +87,8 @@ def index():
     selected, errors = _filter_from_args(auditor, args)
     result = None
     if selected is not None:
-        result = {"count": export.count(selected), "download": url_for("audit_api.consents_csv", **args)}
+        result = {"count": export.count(selected), "download": url_for("audit_api.consents_csv", **args),
+                  "pack": url_for("audit_api.proof_pack", **args)}
     sites = _sites(auditor)
     checks = [(site, chain_status.last_check(site.key)) for site in sites]
     return render_template("audit/index.html", auditor=auditor, sites=sites, args=args, dates=_dates(args),
@@ -137,18 +137,9 @@ def lookup():
                            records=records, snapshots=lookups.snapshots_seen(records), packs=packs, actions=ACTIONS)
 
 
-def _api_url(endpoint, path, **values):
-    """The URL of an audit API view: ``url_for`` where the view is registered, else ``path`` as given (the
-    API's own module adds its views independently of these pages)."""
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint, **values)
-    return f"{request.script_root}{path}"
-
-
 def _proof_pack_url(site, consent_id):
     """The proof pack of one visitor: every record of the consent id, its snapshots and the verifier."""
-    query = {"site": site, "consent_id": consent_id}
-    return _api_url("audit_api.proof_pack", f"/audit/proof.zip?{urlencode(query)}", **query)
+    return url_for("audit_api.proof_pack", site=site, consent_id=consent_id)
 
 
 @bp.get("/policies/<policy_hash>/view")
@@ -165,8 +156,7 @@ def policy_view(policy_hash):
                                message=f"No policy snapshot {policy_hash} of a site you may read."), 404
     return render_template("audit/policy.html", auditor=auditor, snapshot=snapshot, policy=snapshot.content,
                            languages=LANGUAGES,
-                           json_url=_api_url("audit_api.policy_snapshot", f"/audit/policies/{snapshot.hash}",
-                                             snapshot_hash=snapshot.hash))
+                           json_url=url_for("audit_api.policy_snapshot", snapshot_hash=snapshot.hash))
 
 
 @bp.post("/sign-in")

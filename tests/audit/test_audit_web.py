@@ -1,5 +1,7 @@
 """The auditors' page /audit/: sign-in with CSRF and rate limit, the session cookie, the result, stats."""
+import io
 import re
+import zipfile
 
 import pytest
 from sqlalchemy import update
@@ -73,6 +75,10 @@ def test_result_shows_count_and_chain_and_downloads(client, app, token):
     link = re.search(r'id="download" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     rows = read_csv(client.get(link).data)
     assert [row["seq"] for row in rows] == ["2", "3"]
+    pack = re.search(r'id="pack" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert pack == "/audit/proof.zip?site=entrack&from=2026-11-02&to=2026-11-03"
+    with zipfile.ZipFile(io.BytesIO(client.get(pack).data)) as archive:
+        assert [row["seq"] for row in read_csv(archive.read("consents.csv"))] == ["2", "3"]
 
 
 def test_result_shows_a_broken_chain(client, app, token):
