@@ -161,7 +161,7 @@ class ProofPack:
         sink, files = _Sink(), {}
         with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as archive:
             digest, size = hashlib.sha256(), 0
-            with archive.open(CSV_FILE, "w", force_zip64=True) as member:
+            with archive.open(self._info(CSV_FILE), "w", force_zip64=True) as member:
                 for chunk in export.csv_chunks(self.selected):
                     member.write(chunk)
                     digest.update(chunk)
@@ -172,13 +172,19 @@ class ProofPack:
             files[CSV_FILE] = {"sha256": digest.hexdigest(), "bytes": size}
             head = lookups.chain_head(self.site, self.tally.last_seq)
             for name, data in self._members(head):
-                archive.writestr(name, data)
+                archive.writestr(self._info(name), data)
                 files[name] = _described(data)
                 yield sink.take()
             manifest = _json_bytes(self.manifest(head, files))
-            archive.writestr(MANIFEST, manifest)
-            archive.writestr(SIGNATURE, signing.sign_bytes(manifest))
+            archive.writestr(self._info(MANIFEST), manifest)
+            archive.writestr(self._info(SIGNATURE), signing.sign_bytes(manifest))
         yield sink.take()
+
+    def _info(self, name):
+        """A member dated as the pack (UTC), deflated like the rest (zipfile dates a streamed member 1980)."""
+        info = zipfile.ZipInfo(name, self.created_at.timetuple()[:6])
+        info.compress_type, info._compresslevel = zipfile.ZIP_DEFLATED, LEVEL  # as ZipFile.open does itself
+        return info
 
     def _members(self, head):
         """``(name, bytes)`` of the members after consents.csv and before the manifest."""

@@ -59,6 +59,16 @@ def test_the_whole_chain_pack_holds_every_file_in_order(client, app, token, visi
     assert files["verify.pyz"] == verifier.zipapp_bytes()
 
 
+def test_every_member_is_dated_as_the_pack_and_deflated(client, token, visitor):
+    data = download(client, token)
+    created = json.loads(members(data)["manifest.json"])["created_at"]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+    moment = tuple(int(part) for part in re.split(r"[-T:.]", created)[:6])
+    assert {info.date_time for info in infos} == {moment[:5] + (moment[5] // 2 * 2,)}  # ZIP keeps even seconds
+    assert {info.compress_type for info in infos} == {zipfile.ZIP_DEFLATED}
+
+
 def test_the_head_is_signed_at_the_last_row(client, app, token, visitor):
     files = members(download(client, token))
     head = json.loads(files["head.json"])
