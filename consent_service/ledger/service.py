@@ -9,6 +9,7 @@ import json
 import re
 import uuid
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.exc import IntegrityError
@@ -46,8 +47,11 @@ def truncate_ip(address):
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+@lru_cache(maxsize=1024)
 def clean_user_agent(value):
-    """The user agent without control characters, at most 512 characters."""
+    """The user agent without control characters, at most 512 characters. Remembered for the few agents
+    that post most decisions (what it keeps is stored with each record anyway; addresses and page
+    addresses with their query strings are not remembered)."""
     return _CONTROL.sub("", value or "")[:USER_AGENT_MAX] or None
 
 
@@ -105,7 +109,7 @@ def record_decision(data, client, idempotency_key=None):
     """
     site = get_site(data["site"])
     key = idempotency_key or data.get("idempotency_key")
-    digest = _request_digest({k: v for k, v in data.items() if k != "idempotency_key"})
+    digest = key and _request_digest({k: v for k, v in data.items() if k != "idempotency_key"})
     if key and (first := _replay(key, digest)) is not None:
         return first, True
     consent_id = str(data.get("consent_id") or uuid.uuid4())

@@ -4,7 +4,7 @@ import itertools
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import NullPool, String, case, create_engine, func, literal, select, type_coerce
+from sqlalchemy import NullPool, String, case, create_engine, func, inspect, literal, select, type_coerce
 
 from ..extensions import db
 from ..proof import chain, checking
@@ -13,6 +13,8 @@ from .models import ChainHead, ConsentRecord, PurgeCheckpoint
 TIME_COLUMNS = {"recorded_at"}
 FLAG_COLUMNS = {"necessary", "analytics", "marketing", "gpc"}
 NUMBER_COLUMNS = {"seq"}
+# Only these can be NULL (the others are NOT NULL in the schema): the empty text stands for NULL here.
+NULLABLE_COLUMNS = {column.key for column in inspect(ConsentRecord).columns if column.nullable}
 LAYOUT = checking.Layout.of(chain.CHECKED_FIELDS, gaps_allowed=False)
 BATCH = 5000  # rows fetched at a time; a site with more than this is checked in worker processes
 
@@ -64,7 +66,8 @@ def column_text(name, dialect):
 def _select_texts(dialect, site_key, after_seq, upto_seq):
     """``(sql, parameters)`` for the driver: the site's records in ``(after_seq, upto_seq]``, in chain
     order, as the texts of ``chain.CHECKED_FIELDS``."""
-    cells = [func.coalesce(column_text(name, dialect.name), literal("")) for name in chain.CHECKED_FIELDS]
+    cells = [func.coalesce(column_text(name, dialect.name), literal("")) if name in NULLABLE_COLUMNS
+             else column_text(name, dialect.name) for name in chain.CHECKED_FIELDS]
     query = (select(*cells).where(ConsentRecord.site == site_key, ConsentRecord.seq > after_seq,
                                   ConsentRecord.seq <= upto_seq)
              .order_by(ConsentRecord.seq)).compile(dialect=dialect)

@@ -32,6 +32,7 @@ PII_COLUMNS = {"ip_prefix": None, "user_agent": None, "page_url": None, "pii_sal
 # session's connection: the ORM's execute machinery had doubled their cost.
 _HEADS = ChainHead.__table__
 _RECORDS = ConsentRecord.__table__
+_RECORD_COLUMNS = tuple(column.key for column in _RECORDS.columns)
 _ADVANCE_HEAD = (
     update(_HEADS).where(_HEADS.c.site == bindparam("head_site"))
     .values(seq=_HEADS.c.seq + bindparam("count")).returning(_HEADS.c.seq, _HEADS.c.head_hash)
@@ -77,6 +78,21 @@ def _advance_head(site_key, count):
     return row.seq - count + 1, row.head_hash
 
 
+class Appended:
+    """A record as the writer appends it: the values of its ``consent_records`` row as attributes, and
+    ``as_chain_dict`` as on ConsentRecord (an ORM instance cost more to build than the rest of an append)."""
+
+    __slots__ = _RECORD_COLUMNS
+
+    def __init__(self, **values):
+        for name in _RECORD_COLUMNS:
+            setattr(self, name, values.get(name))
+
+    def as_chain_dict(self):
+        """The record as the mapping that ``chain`` hashes and verifies."""
+        return {name: getattr(self, name) for name in _RECORD_COLUMNS}
+
+
 def prepared(site_key, fields):
     """A record with everything that needs no place in the chain: its salt and personal-data digest.
 
@@ -84,7 +100,7 @@ def prepared(site_key, fields):
     that needs the previous record.
     """
     salt = secrets.token_hex(16)
-    record = ConsentRecord(site=site_key, pii_salt=salt, **fields)
+    record = Appended(site=site_key, pii_salt=salt, **fields)
     record.pii_digest = chain.pii_digest(salt, record.ip_prefix, record.user_agent, record.page_url)
     return record
 
@@ -150,7 +166,7 @@ class Pending:
     erase: bool = False
     supersedes: bool = False
     snapshot: object = None
-    record: ConsentRecord | None = None
+    record: "Appended | None" = None
     body: dict | None = None
     error: Exception | None = None
 
