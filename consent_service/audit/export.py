@@ -4,11 +4,11 @@ Every cell is rendered as text by the database itself (the same text ``proof.cha
 hashes), neutralised there too, so that Python only hands rows to ``csv.writer``.
 """
 import csv
-import io
+import operator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce
 
 from ..extensions import db
 from ..ledger.models import ConsentRecord
@@ -19,6 +19,8 @@ from . import service
 from .schemas import time_bounds
 
 BATCH = 2000
+CSV_SPECIAL = (",", '"', "\r", "\n")  # a cell holding one of these is quoted (csv.QUOTE_MINIMAL)
+_FIRST = operator.itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,9 @@ def _neutralised(expression, dialect):
                 else_=func.coalesce(escaped, literal("")))
 
 
-def _scope_cell(export_filter):
-    """The export_scope of each row: one text, or one per site."""
-    scopes = export_filter.scopes()
+def _scope_cell(export_filter, written=str):
+    """The export_scope of each row (through ``written``): one text, or one per site."""
+    scopes = {site: written(text) for site, text in export_filter.scopes().items()}
     if len(set(scopes.values())) == 1:
         return literal(next(iter(scopes.values())))
     return case(*((ConsentRecord.site == site, literal(text)) for site, text in scopes.items()))
@@ -138,13 +140,54 @@ def _cell(name, export_filter, dialect):
         return _scope_cell(export_filter)
     if name in NEUTRALISED_COLUMNS:
         return _neutralised(column_text(name, dialect), dialect)
-    return func.coalesce(column_text(name, dialect), literal(""))
+    if getattr(ConsentRecord, name).nullable:
+        return func.coalesce(column_text(name, dialect), literal(""))
+    return column_text(name, dialect)
 
 
 def statement(export_filter, dialect):
     """The SELECT of an export: one text cell per column of COLUMNS, in chain order."""
     cells = [_cell(name, export_filter, dialect).label(name) for name in COLUMNS]
     return (select(*cells).where(*export_filter.conditions())
+            .order_by(ConsentRecord.site, ConsentRecord.seq))
+
+
+def _csv_field(expression, dialect):
+    """The cell as ``csv.writer`` writes it: in quotes, its quotes doubled, where it holds a comma, a quote,
+    CR or LF (a regular expression on PostgreSQL, LIKE per character on SQLite)."""
+    if dialect == "postgresql":
+        special = expression.op("~")(literal(_bracket(CSV_SPECIAL)))
+    else:
+        special = or_(*(expression.like(f"%{character}%") for character in CSV_SPECIAL))
+    return case((special, literal('"') + func.replace(expression, literal('"'), literal('""')) + literal('"')),
+                else_=expression)
+
+
+def _csv_text(text):
+    """One text as ``csv.writer`` writes it."""
+    lines = _Lines()
+    csv.writer(lines).writerow([text])
+    return "".join(lines).removesuffix("\r\n")
+
+
+def line_statement(export_filter, dialect):
+    """The SELECT of an export as CSV lines: each row one text, its cells written by the database as
+    ``csv.writer`` writes ``statement``'s cells (only the neutralised columns and the scope can hold a
+    comma, a quote or a line break), ending in CRLF; Python only joins them."""
+    cells = []
+    for name in COLUMNS:
+        if name == "export_scope":
+            cell = _scope_cell(export_filter, _csv_text)
+        elif name in NEUTRALISED_COLUMNS:
+            cell = _csv_field(_neutralised(column_text(name, dialect), dialect), dialect)
+        else:
+            cell = _cell(name, export_filter, dialect)
+        cells.extend((type_coerce(cell, String), literal(",")))
+    cells[-1] = literal("\r\n")
+    line = cells[0]
+    for cell in cells[1:]:
+        line = line + cell
+    return (select(line.label("line")).where(*export_filter.conditions())
             .order_by(ConsentRecord.site, ConsentRecord.seq))
 
 
@@ -169,29 +212,39 @@ def _driver_statement(query, dialect):
     return compiled.string, {name: value(name) for name in values}
 
 
-def row_batches(export_filter, batch=None):
-    """Lists of at most ``batch`` rows (tuples of text), read with the driver's own cursor (SQLAlchemy's
-    result rows cost more than the database's work): server-side on PostgreSQL, so that memory stays flat."""
+def row_batches(export_filter, batch=None, of=statement):
+    """Lists of at most ``batch`` rows (tuples of text) of ``of(export_filter, dialect)``, read with the
+    driver's own cursor (SQLAlchemy's result rows cost more than the database's work): server-side on
+    PostgreSQL, so that memory stays flat."""
     connection = db.session.connection()
     dialect = connection.dialect
     raw = connection.connection.dbapi_connection
     cursor = raw.cursor(name="consent_export") if dialect.name == "postgresql" else raw.cursor()
     try:
-        cursor.execute(*_driver_statement(statement(export_filter, dialect.name), dialect))
+        cursor.execute(*_driver_statement(of(export_filter, dialect.name), dialect))
         while rows := cursor.fetchmany(batch or BATCH):
             yield rows
     finally:
         cursor.close()
 
 
+class _Lines(list):
+    """What ``csv.writer`` writes to: its lines, kept (a list's append is quicker than a StringIO's write)."""
+
+    write = list.append
+
+    def take(self):
+        """The lines written so far, as UTF-8; then none."""
+        data = "".join(self).encode("utf-8")
+        self.clear()
+        return data
+
+
 def csv_chunks(export_filter):
-    """The CSV file as UTF-8 chunks of about one batch each: a header, then the rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for rows in row_batches(export_filter):
-        writer.writerows(rows)
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    """The CSV file as UTF-8 chunks of about one batch each: a header, then the rows (as the database
+    writes them: ``line_statement``)."""
+    lines = _Lines()
+    csv.writer(lines).writerow(COLUMNS)
+    yield lines.take()
+    for rows in row_batches(export_filter, of=line_statement):
+        yield "".join(map(_FIRST, rows)).encode("utf-8")

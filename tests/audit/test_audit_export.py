@@ -1,4 +1,6 @@
 """GET /audit/consents.csv: who may ask, every filter, quoting and formula neutralising, the log."""
+import csv
+import io
 import json
 
 import pytest
@@ -204,3 +206,20 @@ def test_history_errors(client, token, path, status):
 def test_history_hides_other_sites(client, app, token):
     [consent_id] = add_records(app, {}, site="other")
     assert client.get(f"/audit/consents/{consent_id}", headers=bearer(token)).status_code == 404
+
+
+@pytest.mark.parametrize("selected", [export.ExportFilter(("entrack", "other")),
+                                      export.ExportFilter(("entrack", "other"), action="custom")])
+def test_database_writes_the_lines_csv_writer_writes(app, selected):
+    """``csv_chunks`` (lines written by the database) is byte for byte csv.writer over ``row_batches``' cells,
+    scopes with commas included."""
+    values = [*NASTY, 'a "b", c', "x\r\ny;=1", " =1+1;", "Mozilla/5.0 (KHTML, like Gecko)"]
+    add_records(app, *({"user_agent": value or None, "policy_version": value or "v",
+                        "page_url": f"https://e.example/{value}"} for value in values))
+    add_records(app, {"user_agent": "other, site"}, site="other")
+    with app.app_context():
+        written = b"".join(export.csv_chunks(selected))
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([COLUMNS, *(row for rows in export.row_batches(selected) for row in rows)])
+    assert written == buffer.getvalue().encode("utf-8")
+    assert written.count(b"\r\n") >= len(values) + 2
