@@ -1,9 +1,11 @@
 """Verify speed: N records checked in the database (``flask consent verify``, ``check_stored_chain`` in one
 process and in one per CPU) and in an exported file (``python -m consent_service.proof``, and ``verify.pyz`` run
 by ``python3 -I`` in a folder of its own, as an auditor runs it).
-Target: at most 10 s each.
+Target (issue 16): at most 3 s each for 1,000,000 records (the file checks are the offline verifier's).
+The CSV file is written again by the export on each run (its format follows the code).
 
-    python -m bench.verify_speed [--rows 1000000] [--postgres URL]
+    python -m bench.verify_speed [--rows 1000000] [--repeat 3] [--postgres URL] [--file-only]
+    python -m bench.verify_speed --quick       # a smoke run: 20,000 records, each check once
 """
 import argparse
 import json
@@ -20,7 +22,9 @@ from bench.fresh_process import json_from_fresh_process
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-TARGET_SECONDS = 10
+TARGET_SECONDS = 3.0
+TARGET_ROWS = 1_000_000
+QUICK_ROWS = 20_000
 
 
 def timed(function, *args):
@@ -78,15 +82,24 @@ def file_check(path, command, cwd=ROOT):
             "output": output.splitlines()[0], "bytes": os.path.getsize(path)}
 
 
-def file_checks(path):
+def file_checks(path, repeat=1):
     """The file checked as ``python -m consent_service.proof`` (which imports the service's package
-    first) and as ``python3 -I verify.pyz`` (the zipapp the audit page serves) in a folder of its own."""
+    first) and as ``python3 -I verify.pyz`` (the zipapp the audit page serves) in a folder of its own,
+    alternately ``repeat`` times each; the run of median time of each counts."""
     from consent_service.audit import verifier
 
-    results = {"file (python -m consent_service.proof)": file_check(path, [sys.executable, "-m", "consent_service.proof"])}
+    runs = {"file (python -m consent_service.proof)": [], "file (python3 -I verify.pyz)": []}
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / verifier.FILE_NAME).write_bytes(verifier.zipapp_bytes())
-        results["file (python3 -I verify.pyz)"] = file_check(path, [sys.executable, "-I", verifier.FILE_NAME], folder)
+        for _ in range(repeat):
+            runs["file (python -m consent_service.proof)"].append(
+                file_check(path, [sys.executable, "-m", "consent_service.proof"]))
+            runs["file (python3 -I verify.pyz)"].append(
+                file_check(path, [sys.executable, "-I", verifier.FILE_NAME], folder))
+    results = {}
+    for name, found in runs.items():
+        found.sort(key=lambda result: result["seconds"])
+        results[name] = dict(found[len(found) // 2], all_seconds=[result["seconds"] for result in found])
     return results
 
 
@@ -96,16 +109,22 @@ def _in_fresh_process(uri):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=TARGET_ROWS)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each file check (the median counts)")
+    parser.add_argument("--quick", action="store_true", help=f"a smoke run: {QUICK_ROWS} records, each check once")
+    parser.add_argument("--file-only", action="store_true", help="only the offline verifier's file checks")
     parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--database-only", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.database_only:
         print(json.dumps(database(args.database_only)))
         return
-    databases = build_all(args.rows, args.postgres)
+    if args.quick:
+        args.rows, args.repeat = QUICK_ROWS, 1
+    target = TARGET_SECONDS if args.rows >= TARGET_ROWS else None  # a smaller run only smoke-tests
+    databases = build_all(args.rows, None if args.file_only else args.postgres)
     report = report_header(args.rows)
-    for name, uri in databases.items():
+    for name, uri in ({} if args.file_only else databases).items():
         found = _in_fresh_process(uri)
         for check in CHECKS:
             report["results"][f"{name} {check}"] = result = found[check]
@@ -113,18 +132,27 @@ def main():
                   f"(CPU of the main process {result['cpu_seconds_main']} s), peak RSS {found['peak_rss_mb']} MB")
     path = Path(tempfile.gettempdir()) / f"bench-verify-{args.rows}.csv"
     export_file(databases["sqlite"], path)
-    for name, result in file_checks(path).items():
+    for name, result in file_checks(path, args.repeat).items():
         report["results"][name] = result
-        print(f"{name}: {result['bytes']} bytes {result['seconds']} s (CPU {result['cpu_seconds']} s of the verifier "
-              f"and its workers; {result['jobs']} processes hash), peak RSS of the main {result['peak_rss_mb']} MB: "
-              f"{result['output']}")
+        print(f"{name}: {result['bytes']} bytes {result['seconds']} s (of {result['all_seconds']}; CPU {result['cpu_seconds']} s "
+              f"of the verifier and its workers; {result['jobs']} processes hash), peak RSS of the main "
+              f"{result['peak_rss_mb']} MB: {result['output']}")
     report["load_average_after"] = os.getloadavg()
-    report["target_met"] = {name: entry["seconds"] <= TARGET_SECONDS for name, entry in report["results"].items()}
+    report["target_seconds"] = target
+    if target is not None:
+        report["target_met"] = {name: entry["seconds"] <= target for name, entry in report["results"].items()}
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"verify_speed-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"load average before {report['load_average_before']}, after {report['load_average_after']}")
-    print(f"target {TARGET_SECONDS} s met: {report['target_met']}; written {out}")
+    for name, entry in report["results"].items():
+        if target is None:
+            print(f"TARGET verify {TARGET_ROWS} records in <= {TARGET_SECONDS:g} s: not judged on {args.rows} records "
+                  f"({name} {entry['seconds']} s)")
+        else:
+            print(f"TARGET verify {args.rows} records in <= {target:g} s: {name} {entry['seconds']} s, "
+                  f"{entry['seconds'] / target:.2f} of the target: {'met' if entry['seconds'] <= target else 'NOT met'}")
+    print(f"written {out}")
 
 
 if __name__ == "__main__":

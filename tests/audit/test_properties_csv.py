@@ -89,9 +89,9 @@ def test_fast_row_reader_reads_what_csv_reads(rows, terminator, last_break):
     if not last_break and text.endswith(terminator):
         text = text[:-len(terminator)]
     expected = list(csv.reader(io.StringIO(text, newline="")))
-    assert csvfile.rows_of(text) == expected
+    assert list(csvfile.rows_of(text)) == expected
     for undo in (csvfile.restore, csvfile.restore_before_scopes):
-        assert csvfile.rows_of(text, undo) == [[undo(cell) for cell in row] for row in expected]
+        assert list(csvfile.rows_of(text, undo)) == [[undo(cell) for cell in row] for row in expected]
 
 
 @given(text=st.text(st.sampled_from('a,"\'\r\n;'), max_size=40))
@@ -103,6 +103,6 @@ def test_fast_row_reader_on_any_text(text):
         expected = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error:
         with pytest.raises(csv.Error):
-            csvfile.rows_of(text)
+            list(csvfile.rows_of(text))
         return
-    assert csvfile.rows_of(text) == expected
+    assert list(csvfile.rows_of(text)) == expected
