@@ -5,9 +5,11 @@ batches), scrubbing an erased consent's personal fields, and deleting a purged p
 ``tests/ledger/test_single_writer.py`` fails when any other module writes them.
 """
 import contextlib
+import fcntl
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -289,23 +291,50 @@ def delete_prefix(site_key, last_seq, checkpoint):
 
 
 _SQLITE_WRITERS = threading.Lock()
+FILE_TURN_POLL = 0.0002  # seconds between tries for another process's writer's turn
 
 
 @contextlib.contextmanager
 def writer_turn():
-    """On SQLite, this process's writers take turns on a lock of their own.
+    """On SQLite, writers take turns on locks of their own: this process's on a thread lock, and the
+    processes sharing the database file on an advisory lock (``flock``) of a file beside it.
 
-    SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps up to
-    100 ms between tries however soon the lock is free: under load that sleep, not the work, set
-    the pace. PostgreSQL's row lock wakes the next writer at once, so there is nothing to do.
+    SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps 1, 2, 5,
+    10 ... up to 100 ms between tries however soon the lock is free: under load that sleep, not the
+    work, set the pace, first between the threads of a process and then between the processes (a
+    leader of one gunicorn worker slept while the other's batch took a millisecond). Here the next
+    writer tries every FILE_TURN_POLL seconds instead. PostgreSQL's row lock wakes the next writer
+    at once, so there is nothing to do.
     """
-    if db.session.get_bind().dialect.name != "sqlite":
+    bind = db.session.get_bind()
+    if bind.dialect.name != "sqlite":
         yield
         return
     options = current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {})
-    if not _SQLITE_WRITERS.acquire(timeout=float(options.get("timeout", 15))):
+    timeout = float(options.get("timeout", 15))
+    deadline = time.monotonic() + timeout
+    if not _SQLITE_WRITERS.acquire(timeout=timeout):
         raise unavailable()
     try:
-        yield
+        with _file_turn(bind.url.database, deadline):
+            yield
     finally:
         _SQLITE_WRITERS.release()
+
+
+@contextlib.contextmanager
+def _file_turn(database, deadline):
+    """Hold the advisory lock of ``database``'s writers (none for an in-memory database)."""
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}-writers.lock", "a+b") as lock:  # an open file of its own: flock is per open file
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise unavailable() from None
+                time.sleep(FILE_TURN_POLL)
+        yield  # closing the file releases the lock
