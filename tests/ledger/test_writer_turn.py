@@ -1,9 +1,9 @@
 """On SQLite the processes sharing a database file take their writer's turns on an advisory lock of a
 file beside it (SQLite's own busy handler slept up to 100 ms between tries): while another process
 holds it no record is written, past the busy timeout the writer answers 503, and once it is free the
-writer goes on."""
+writer goes on. PostgreSQL's writers need no such lock (its row lock wakes the next one)."""
 import fcntl
-import os
+import time
 
 import pytest
 
@@ -13,30 +13,48 @@ from consent_service.ledger import writer
 
 from tests.support.audit import add_records
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="SQLite's writers only")
+
+def hold(path):
+    """The writers' lock of the database at ``path``, held as another process would (an open file of its own)."""
+    held = open(f"{path}-writers.lock", "a+b")
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        held.close()
+        raise
+    return held
 
 
-@pytest.fixture
-def other_process(app):
-    """The writers' lock file, held as another process would hold it (its own open file)."""
-    with app.app_context():
-        path = f"{db.engine.url.database}-writers.lock"
-    with open(path, "a+b") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        yield held
-
-
-def test_a_writer_waits_for_another_process_and_gives_up_at_the_busy_timeout(app, other_process):
-    with app.app_context():
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["timeout"] = 0.05
-        with pytest.raises(ApiError) as refused, writer.writer_turn():
+def test_a_turn_waits_for_another_holder_and_gives_up_at_its_deadline(tmp_path):
+    database = str(tmp_path / "ledger.sqlite3")
+    with hold(database), pytest.raises(ApiError) as refused:
+        with writer._file_turn(database, time.monotonic() + 0.05):
             pass
     assert refused.value.status == 503
-    fcntl.flock(other_process, fcntl.LOCK_UN)
+    with writer._file_turn(database, time.monotonic() + 0.05):
+        with pytest.raises(BlockingIOError):
+            hold(database)  # held by the turn
+    hold(database).close()  # free again
+
+
+def test_an_in_memory_database_has_no_lock_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with writer._file_turn(":memory:", time.monotonic()):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_sessions_writer_takes_the_file_turn_on_sqlite_only(app):
+    with app.app_context():
+        engine = db.engine
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {})["timeout"] = 0.05
+        path = engine.url.database if engine.dialect.name == "sqlite" else str(app.instance_path) + "/unused"
+        with hold(path) as held:
+            if engine.dialect.name == "sqlite":
+                with pytest.raises(ApiError), writer.writer_turn():
+                    pass
+            else:
+                with writer.writer_turn():
+                    pass
+            fcntl.flock(held, fcntl.LOCK_UN)
     assert len(add_records(app, {})) == 1
-
-
-def test_the_turn_is_free_again_after_a_write(app):
-    add_records(app, {})
-    with app.app_context(), open(f"{db.engine.url.database}-writers.lock", "a+b") as other:
-        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # would raise BlockingIOError if still held
