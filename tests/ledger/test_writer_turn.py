@@ -44,11 +44,11 @@ def test_an_in_memory_database_has_no_lock_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_sessions_writer_takes_the_file_turn_on_sqlite_only(app):
+def test_the_sessions_writer_takes_the_file_turn_on_sqlite_only(app, tmp_path):
     with app.app_context():
         engine = db.engine
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {})["timeout"] = 0.05
-        path = engine.url.database if engine.dialect.name == "sqlite" else str(app.instance_path) + "/unused"
+        path = engine.url.database if engine.dialect.name == "sqlite" else str(tmp_path / "unused")
         with hold(path) as held:
             if engine.dialect.name == "sqlite":
                 with pytest.raises(ApiError), writer.writer_turn():
