@@ -8,10 +8,11 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from consent_service.banner.assets import build_script
 from consent_service.extensions import db
-from consent_service.ledger.models import PolicySnapshot
 from consent_service.policies import site_hashes
-from consent_service.sites import DEFAULT_FILE
+from consent_service.policies.models import PolicySnapshot
+from consent_service.sites import DEFAULT_FILE, configured_sites
 
 from tests.support.records import records, wait_for_records
 from tests.support.servers import serving
@@ -94,11 +95,11 @@ def test_a_banner_built_before_a_text_change_records_the_texts_it_showed(page, l
 
 
 def test_an_unknown_snapshot_is_refused_and_dropped_like_any_refusal(page, live_server, app, corrected_app):
-    """A banner built from texts this service has never served nor stored (another instance's newer
-    sites file, before any of its records): 422, the decision leaves the queue, nothing is stored,
-    and the choice still applies on the page."""
+    """A banner built from texts that no instance has served nor stored (serving a banner stores its
+    snapshots, so this one is built without serving it): 422, the decision leaves the queue, nothing
+    is stored, and the choice still applies on the page."""
     unknown = site_hashes("entrack", corrected_app)["en"]
-    newer_banner = corrected_app.test_client().get("/banner.js").data
+    newer_banner = build_script(corrected_app.static_folder, configured_sites(corrected_app)).body
     page.route(f"{live_server}/banner.js", lambda route: route.fulfill(
         body=newer_banner, content_type="text/javascript; charset=utf-8"))
     bodies, answers = posted(page)
