@@ -328,7 +328,12 @@ def _file_turn(database, deadline):
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{database}-writers.lock", "a+b") as lock:  # an open file of its own: flock is per open file
+    try:
+        lock = open(f"{database}-writers.lock", "a+b")  # an open file of its own: flock is per open file
+    except OSError as error:  # the database's folder is gone or not writable: so is the database
+        current_app.logger.warning("the SQLite writers' lock cannot be opened: %s", error.strerror)
+        raise unavailable() from None
+    with lock:
         while True:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
