@@ -15,9 +15,12 @@ import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 
 from consent_service import config
+
+RESULTS = Path(__file__).resolve().parent / "results"
 from consent_service.proof import chain
 
 SITE = "entrack"
@@ -154,6 +157,17 @@ def report_header(count):
     """What a benchmark's report starts with: the size, the machine and its load."""
     return {"rows": count, "python": platform.python_version(), "cpus": os.cpu_count(),
             "load_average_before": os.getloadavg(), "results": {}}
+
+
+def save_report(report, name):
+    """Write ``report`` (with the load average now) to bench/results/NAME-TIME.json and say so; its path."""
+    report.setdefault("load_average_after", os.getloadavg())
+    print(f"load average before {report['load_average_before']}, after {report['load_average_after']}")
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written {path}")
+    return path
 
 
 def sqlite_path(count):

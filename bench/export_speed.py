@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.export_data import SITE, build_all, report_header
+from bench.export_data import SITE, build_all, report_header, save_report
 from bench.fresh_process import json_from_fresh_process
 from consent_service.proof.csvfile import COLUMNS
 
@@ -147,12 +147,7 @@ def main():
         print(f"{name:10} TARGET export >= {TARGET_RATIO}x the bare loop: baseline {baseline_rate} rows/s, service "
               f"{service_rate} rows/s, ratio {ratio:.2f} (median of {[round(value, 2) for value in ratios]}; by CPU time "
               f"of the Python process {cpu_ratio:.2f}): {'met' if ratio >= TARGET_RATIO else 'NOT met'}")
-    report["load_average_after"] = os.getloadavg()
-    print(f"load average before {report['load_average_before']}, after {report['load_average_after']}")
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"export_speed-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written {path}")
+    save_report(report, "export_speed")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ import tempfile
 import time
 import zipfile
 
-from bench.export_data import SITE, build_all, report_header
-from bench.export_speed import RESULTS, Meter, run_case
+from bench.export_data import SITE, build_all, report_header, save_report
+from bench.export_speed import Meter, run_case
 from bench.fresh_process import json_from_fresh_process
 
 TARGET = 2.0  # the pack's time over the export's, at most
@@ -112,12 +112,7 @@ def main():
     report = report_header(args.rows)
     for name, uri in build_all(args.rows, args.postgres).items():
         report["results"][name] = measure(name, uri, args.rows, args.runs, args.check)
-    report["load_average_after"] = os.getloadavg()
-    print(f"load average before {report['load_average_before']}, after {report['load_average_after']}")
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"pack_speed-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written {path}")
+    save_report(report, "pack_speed")
 
 
 if __name__ == "__main__":

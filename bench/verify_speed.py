@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.export_data import SITE, build_all, report_header
+from bench.export_data import SITE, build_all, report_header, save_report
 from bench.fresh_process import json_from_fresh_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,10 +141,7 @@ def main():
     report["target_seconds"] = target
     if target is not None:
         report["target_met"] = {name: entry["seconds"] <= target for name, entry in report["results"].items()}
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"verify_speed-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"load average before {report['load_average_before']}, after {report['load_average_after']}")
+    save_report(report, "verify_speed")
     for name, entry in report["results"].items():
         if target is None:
             print(f"TARGET verify {TARGET_ROWS} records in <= {TARGET_SECONDS:g} s: not judged on {args.rows} records "
@@ -152,7 +149,6 @@ def main():
         else:
             print(f"TARGET verify {args.rows} records in <= {target:g} s: {name} {entry['seconds']} s, "
                   f"{entry['seconds'] / target:.2f} of the target: {'met' if entry['seconds'] <= target else 'NOT met'}")
-    print(f"written {out}")
 
 
 if __name__ == "__main__":

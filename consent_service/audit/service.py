@@ -6,7 +6,7 @@ import re
 import secrets
 from datetime import datetime, timezone
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy import func, select
 
 from ..errors import ApiError

@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consent_service.audit import export
-from consent_service.extensions import db
 from consent_service.proof import csvfile
 from consent_service.proof.checking import ChainBreak
 from consent_service.proof.cli import check_and_report

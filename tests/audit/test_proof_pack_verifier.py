@@ -30,14 +30,6 @@ def visitor(app, client, consent_body):
 
 
 @pytest.fixture
-def folder(tmp_path):
-    """A folder outside the project, as an auditor's."""
-    path = tmp_path / "auditor"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def key(client):
     """The service's public key, as the operator publishes it (base64)."""
     return client.get("/audit/signing-key").get_json()["public_key"]

@@ -20,14 +20,6 @@ BARE = ("-I", "-S")  # isolated, and no site module: only the standard library c
 
 
 @pytest.fixture
-def folder(tmp_path):
-    """A folder outside the project, as an auditor's."""
-    path = tmp_path / "auditor"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def pyz(runner, folder):
     """verify.pyz as `flask consent verifier --out` writes it."""
     path = folder / "verify.pyz"
