@@ -1,7 +1,8 @@
-"""The one writer of consent records, chain heads, idempotency keys and purge checkpoints.
+"""The one writer of consent records, chain heads, idempotency keys, purge checkpoints and policy snapshots.
 
 Every change to those tables is made here, in a writer's turn: appending decisions (in group-commit
-batches), scrubbing an erased consent's personal fields, and deleting a purged prefix of a chain.
+batches, with the policy snapshots they point at), storing the snapshots a banner carries, scrubbing
+an erased consent's personal fields, and deleting a purged prefix of a chain.
 ``tests/ledger/test_single_writer.py`` fails when any other module writes them.
 """
 import contextlib
@@ -21,10 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from ..database_errors import is_unavailable
 from ..errors import RETRY_AFTER_SECONDS, ApiError
 from ..extensions import db
+from ..policies.models import PolicySnapshot
 from ..proof import chain
 from . import revocations
 from .group_commit import GroupCommit
-from ..policies.models import PolicySnapshot
 from .models import ChainHead, ConsentRecord, IdempotencyKey, PurgeCheckpoint
 
 UNAVAILABLE = "The consent store is briefly unavailable; retry shortly."
