@@ -1,22 +1,15 @@
 """The banner's routes: the one script a site embeds, the embeds module it loads on demand, the demo page."""
-import threading
-import time
-
 from flask import Blueprint, abort, current_app, render_template, request
 
-from ..extensions import db
 from ..hosts import own_origin
-from ..ledger import writer
-from ..policies import current_snapshot
 from ..sites import configured_sites, find_site
+from . import snapshots
 from .assets import build_embeds, build_script
 
 bp = Blueprint("banner", __name__)
 CACHE_CONTROL = "public, max-age=600, stale-while-revalidate=3600"
 JS_TYPE = "text/javascript; charset=utf-8"
 DEMO_LANGUAGES = (("fi", "Suomeksi"), ("sv", "På svenska"), ("en", "In English"))
-STORE_RETRY_SECONDS = 30  # how long a process waits before trying again to store its snapshots
-STORE_ATTEMPTS = 20
 
 
 def _script(site_key):
@@ -26,35 +19,6 @@ def _script(site_key):
         chosen = configured_sites() if site_key is None else {site_key: find_site(site_key)}
         cache[site_key] = build_script(current_app.static_folder, chosen)
     return cache[site_key]
-
-
-def _store_snapshots(site_key):
-    """Have the policy snapshots whose hashes the script carries stored, once per process, without the
-    request waiting for the database (``writer.store_snapshots`` says why they are stored): a thread
-    stores them, trying again every STORE_RETRY_SECONDS while the database is away. Until then, a
-    decision naming the current snapshot stores it with the record."""
-    started = current_app.extensions.setdefault("consent_banner_snapshots", set())
-    if site_key in started:
-        return
-    started.add(site_key)
-    sites = configured_sites() if site_key is None else {site_key: find_site(site_key)}
-    snapshots = [current_snapshot(key, language) for key, site in sites.items() for language in site.texts]
-    threading.Thread(target=_store_until_done, args=(current_app._get_current_object(), snapshots),
-                     name="store-policy-snapshots", daemon=True).start()
-
-
-def _store_until_done(app, snapshots):
-    with app.app_context():
-        for _ in range(STORE_ATTEMPTS):
-            try:
-                writer.store_snapshots(snapshots)
-                return
-            except Exception:  # logged; tried again
-                app.logger.warning("policy snapshots not stored; trying again in %s s", STORE_RETRY_SECONDS,
-                                   exc_info=True)
-            finally:
-                db.session.remove()
-            time.sleep(STORE_RETRY_SECONDS)
 
 
 def _send(built):
@@ -78,7 +42,7 @@ def script():
     if site_key is not None and find_site(site_key) is None:
         abort(404)
     built = _script(site_key)
-    _store_snapshots(site_key)
+    snapshots.store_soon(site_key)  # in a thread: the banner never waits for the database
     return _send(built)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from consent_service import policies
-from consent_service.banner import views as banner_views
+from consent_service.banner import snapshots as banner_snapshots
 from consent_service.audit import export
 from consent_service.extensions import db
 from consent_service.ledger import writer
@@ -205,7 +205,7 @@ def test_the_banner_never_waits_for_its_snapshots_to_be_stored(app, monkeypatch,
         store(snapshots)
 
     monkeypatch.setattr(writer, "store_snapshots", away_then_back)
-    monkeypatch.setattr(banner_views, "STORE_RETRY_SECONDS", 0.05)
+    monkeypatch.setattr(banner_snapshots, "RETRY_SECONDS", 0.05)
     client = app.test_client()
     assert client.get("/banner.js").status_code == 200
     assert client.get("/banner.js").status_code == 200

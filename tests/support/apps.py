@@ -1,5 +1,6 @@
 """The test configuration of the consent service, for the ``app`` and ``make_app`` fixtures and for tests
 that must know the secret (to show it never leaks)."""
+from consent_service.banner import snapshots
 from consent_service.extensions import db
 from consent_service.state.revocations import revocations_of
 
@@ -13,8 +14,9 @@ def app_settings(uri, **overrides):
 
 
 def close_app(app):
-    """Once its test is over: stop the app's background refresher and give back its database connections."""
+    """Once its test is over: stop the app's background threads and give back its database connections."""
     revocations_of(app).stop()
+    snapshots.stop(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
