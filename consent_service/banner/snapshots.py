@@ -59,7 +59,9 @@ class SnapshotStore:
 
 def store_soon(site_key):
     """Have the snapshots of ``site_key``'s banner (every site's for None) stored, once per process."""
-    store = current_app.extensions.setdefault(EXTENSION, SnapshotStore())
+    store = current_app.extensions.get(EXTENSION)
+    if store is None:  # not setdefault: banner.js is a hot path, and a SnapshotStore is built only once
+        store = current_app.extensions.setdefault(EXTENSION, SnapshotStore())
     if site_key in store.started:
         return
     sites = configured_sites() if site_key is None else {site_key: find_site(site_key)}

@@ -282,11 +282,7 @@ def check_state_at_once(url, token, count):
         status, _, body = request(url, "GET", f"{STATE}?token={token}", timeout=8)
         answers[number] = (status, json.loads(body)["valid"], time.monotonic())
 
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(15)
+    load.in_threads(ask, [(n,) for n in range(count)], timeout=15)
     return answers
 
 

@@ -15,6 +15,7 @@ from consent_service.ledger.verification import check_stored_chain
 from consent_service.sites import find_site
 from consent_service.state.revocations import revocations_of
 
+from tests.support.load import in_threads
 from tests.support.records import records as stored
 
 LEDGER_TABLES = ("consent_records", "chain_heads", "idempotency_keys", "policy_snapshots")
@@ -130,11 +131,7 @@ def concurrent_batches(app, batches, size):
             errors.extend(item.error for item in items if item.error is not None)
             db.session.remove()
 
-    threads = [threading.Thread(target=leader, args=(i,)) for i in range(batches)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    in_threads(leader, [(i,) for i in range(batches)], timeout=60)
     return errors
 
 

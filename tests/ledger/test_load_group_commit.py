@@ -10,6 +10,7 @@ from consent_service.ledger import group_commit
 from consent_service.ledger.models import ConsentRecord, IdempotencyKey
 from consent_service.ledger.verification import check_stored_chain
 
+from tests.support.load import in_threads
 from tests.support.waiting import wait_for
 
 
@@ -29,11 +30,7 @@ def post_together(app, bodies_and_keys):
         response = client.post("/api/v1/consents", json=body, headers=headers)
         answers[index] = (response.status_code, response.get_json())
 
-    threads = [threading.Thread(target=visitor, args=(i, b, k)) for i, (b, k) in enumerate(bodies_and_keys)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    in_threads(visitor, [(i, b, k) for i, (b, k) in enumerate(bodies_and_keys)], timeout=60)
     return answers
 
 

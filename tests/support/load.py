@@ -39,6 +39,16 @@ def decision(site="entrack"):
     }
 
 
+
+def in_threads(target, arguments, timeout):
+    """Run ``target(*args)`` for each tuple in ``arguments``, each in a thread of its own, all at once;
+    return once every thread ended (or ``timeout`` seconds passed for each)."""
+    threads = [threading.Thread(target=target, args=args) for args in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+
 @dataclass
 class Results:
     acknowledged: dict = field(default_factory=dict)  # Idempotency-Key -> consent_id
