@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import Pool
 
 from ..database_errors import is_unavailable
 from ..errors import RETRY_AFTER_SECONDS, ApiError
@@ -317,10 +318,35 @@ def writer_turn():
     if not _SQLITE_WRITERS.acquire(timeout=timeout):
         raise unavailable()
     try:
-        with _file_turn(bind.url.database, deadline):
+        with _file_turn(bind.url.database, deadline), _busy_until(deadline, timeout):
             yield
     finally:
         _SQLITE_WRITERS.release()
+
+
+@contextlib.contextmanager
+def _busy_until(deadline, timeout):
+    """SQLite's own wait for its lock (a writer outside the service) ends at the turn's ``deadline``,
+    so that a writer waits SQLITE_BUSY_TIMEOUT in all, not that after its wait for the turn. The
+    connection gets its usual timeout back when it returns to the pool (``_restore_busy_timeout``)."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise unavailable()
+    connection = db.session.connection()
+    connection.connection.info[BUSY_RESTORE] = int(timeout * 1000)
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(left * 1000)}")
+    yield
+
+
+BUSY_RESTORE = "consent_busy_timeout_ms"
+
+
+@event.listens_for(Pool, "checkin")
+def _restore_busy_timeout(dbapi_connection, record):
+    """A SQLite connection whose busy timeout a writer shortened gets it back before anyone reuses it."""
+    restore = record.info.pop(BUSY_RESTORE, None)
+    if restore is not None and dbapi_connection is not None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {restore}")
 
 
 @contextlib.contextmanager

@@ -58,3 +58,21 @@ def test_the_sessions_writer_takes_the_file_turn_on_sqlite_only(app, tmp_path):
                     pass
             fcntl.flock(held, fcntl.LOCK_UN)
     assert len(add_records(app, {})) == 1
+
+
+def test_a_writer_shortens_sqlite_busy_wait_to_its_deadline_and_the_pool_restores_it(app, client, consent_body):
+    """Inside a turn SQLite's own wait ends at the turn's deadline; every connection back in the pool
+    has the configured busy timeout again."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert client.post("/api/v1/consents", json=consent_body).status_code == 201
+        return  # PostgreSQL: no turn, nothing shortened
+    configured = int(float(app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["timeout"]) * 1000)
+    with app.app_context():
+        with writer.writer_turn():
+            inside = db.session.execute(db.text("PRAGMA busy_timeout")).scalar()
+        db.session.rollback()
+        db.session.remove()
+        assert 0 < inside <= configured
+        assert client.post("/api/v1/consents", json=consent_body).status_code == 201
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == configured
