@@ -47,6 +47,20 @@ def rate_limited(error):
     return response
 
 
+# Limits that only Flask-Limiter's app-wide ``before_request`` pass would check (none are set here).
+APP_WIDE_LIMITS = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+
+
 def init_app(app):
-    """Answer a breach with the one JSON error path."""
+    """Answer a breach with the one JSON error path; drop the limiter's app-wide pass when it has nothing
+    to check.
+
+    Every limit here is a view's own, checked by its ``@limiter.limit`` decorator. Flask-Limiter also
+    runs a ``before_request`` pass over every request for default and application-wide limits; with none
+    configured it finds nothing, at about 50 µs of CPU per request (``bench/profile.py post``: 533 µs over
+    the bare insert with it, 482 µs without). Should a deployment set one of ``APP_WIDE_LIMITS``, the
+    pass stays.
+    """
     app.register_error_handler(429, rate_limited)
+    if not any(app.config.get(name) for name in APP_WIDE_LIMITS):
+        app.before_request_funcs[None].remove(limiter._check_request_limit)

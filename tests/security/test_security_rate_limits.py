@@ -91,3 +91,20 @@ def test_cors_only_for_configured_origins(client, consent_body, origin, allowed)
 def test_cors_never_reaches_pages(client):
     response = client.get("/", headers={"Origin": "https://www.entrack.fi"})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_a_default_limit_set_by_the_deployment_still_applies(make_app):
+    """Without app-wide limits the limiter's before_request pass is dropped (every limit is a view's own);
+    a deployment that sets one keeps the pass, and its limit counts on every page."""
+    assert limiter_pass_count(make_app()) == 0
+    app = make_app(RATELIMIT_DEFAULT="2 per minute")
+    assert limiter_pass_count(app) == 1
+    client = app.test_client()
+    codes = [client.get("/", environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def limiter_pass_count(app):
+    from consent_service.extensions import limiter
+
+    return app.before_request_funcs.get(None, []).count(limiter._check_request_limit)
