@@ -1,7 +1,7 @@
 """Tables of the consent ledger."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -19,6 +19,9 @@ class ConsentRecord(db.Model):
         Index("uq_consent_records_site_seq", "site", "seq", unique=True),
         Index("ix_consent_records_consent_id", "consent_id"),
         Index("ix_consent_records_site_recorded_at", "site", "recorded_at"),
+        # Only the superseding records (a few of all): what each process's revocation refresher reads.
+        Index("ix_consent_records_superseding", "id", postgresql_where=text("supersedes"),
+              sqlite_where=text("supersedes = 1")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -42,6 +45,10 @@ class ConsentRecord(db.Model):
     pii_digest: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64))
+    # The record follows an earlier one of its consent (a change of mind, a withdrawal, an erasure), so
+    # that the tokens issued before it stop counting. Not hashed: the chain proves what was decided; this
+    # only saves each process's revocation refresher from reading every record (``ledger/revocations.py``).
+    supersedes: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     def as_chain_dict(self):
         """The record as the mapping that ``chain`` hashes and verifies."""

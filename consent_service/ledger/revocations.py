@@ -3,25 +3,27 @@
 This process's writer tells the table at once after each commit (``learn_committed``). What other
 processes and instances stored is read by the table's refresher, in the background, every
 ``REVOCATION_POLL_SECONDS`` (1 s by default): one indexed ``max(id)`` query when nothing changed;
-otherwise the records stored meanwhile that follow an earlier record of their consent. The check
-itself never queries the database.
+otherwise the ids stored meanwhile, and the few records among them that supersede an earlier one of
+their consent (``ConsentRecord.supersedes``, set by the writer, in a partial index of its own). The
+check itself never queries the database.
 
 Why polling rather than PostgreSQL's LISTEN/NOTIFY or a Redis set: it works the same on SQLite
 (one machine, several workers) and on PostgreSQL (many instances), needs no extra connection or
 service, and a missed message cannot exist: after a restart or an outage the next poll catches up
 from the database itself. Record ids are handed out at insert, so on PostgreSQL a record may become
 visible after one with a higher id (another site's batch committed first); each poll therefore reads
-the records past the highest id it had seen and, for ``LAG_SECONDS``, the ids below it that it had not
-seen yet (reading the whole last ``LAG_SECONDS`` again on every poll had cost a third of a worker's
-CPU under a steady load of decisions).
+the ids past the highest it had seen and, for ``LAG_SECONDS``, the ids below it that it had not seen
+yet. Each record is read once, and only a superseding one as a whole row: reading the whole last
+``LAG_SECONDS`` on every poll had cost a third of a worker's CPU under a steady load of decisions, and
+reading every new record with a look-up of its consent's first seq was still a few percent of a
+worker's CPU in every process of every instance.
 """
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..sites import configured_sites
@@ -29,42 +31,29 @@ from ..state.revocations import revocations_of
 from .models import ConsentRecord
 
 LAG_SECONDS = 10.0
-_EARLIER = aliased(ConsentRecord)
+_RECORD = ConsentRecord
+_SUPERSEDING = select(_RECORD.id, _RECORD.site, _RECORD.consent_id, _RECORD.seq, _RECORD.action,
+                      _RECORD.recorded_at).where(_RECORD.supersedes)
 
 
-def _superseding(after_id, upto_id, since=None):
-    """Records with ``after_id < id <= upto_id`` that follow an earlier record of their consent."""
-    record = ConsentRecord
-    statement = (select(record.id, record.site, record.consent_id, record.seq, record.action, record.recorded_at)
-                 .where(record.id > after_id, record.id <= upto_id,
-                        exists().where(_EARLIER.site == record.site, _EARLIER.consent_id == record.consent_id,
-                                       _EARLIER.seq < record.seq)))
-    if since is not None:
-        statement = statement.where(record.recorded_at >= since)
-    return db.session.execute(statement).all()
+def _superseding_since(since):
+    """Every record stored since ``since`` that supersedes an earlier one of its consent."""
+    return db.session.execute(_SUPERSEDING.where(_RECORD.recorded_at >= since)).all()
 
 
 def _new_superseding(after_id, upto_id, holes=()):
-    """``_superseding`` for a poll's new records (``after_id < id <= upto_id``, and the ids in ``holes``):
-    read by primary key, then the first seq of each of their consents by the consent_id index (a
-    correlated EXISTS got a plan that scanned the index per record on PostgreSQL, seconds per poll under
-    load). Both on the session's connection, as plain rows (the ORM's row handling cost more than the
-    queries); returns ``(the superseding records, the ids read)``."""
-    record = ConsentRecord
-    wanted = record.id > after_id
+    """The superseding records among a poll's new ones (``after_id < id <= upto_id``, and the ids in
+    ``holes``), and the ids read: both on the session's connection, as plain rows (the ORM's row
+    handling cost more than the queries). Returns ``(the superseding records, the ids read)``."""
+    wanted = _RECORD.id > after_id
     if holes:
-        wanted = or_(wanted, record.id.in_(sorted(holes)))
+        wanted = or_(wanted, _RECORD.id.in_(sorted(holes)))
+    wanted = wanted & (_RECORD.id <= upto_id)
     connection = db.session.connection()
-    rows = connection.execute(
-        select(record.id, record.site, record.consent_id, record.seq, record.action, record.recorded_at)
-        .where(wanted, record.id <= upto_id)).all()
-    if not rows:
-        return [], set()
-    firsts = dict(((site, consent_id), first) for site, consent_id, first in connection.execute(
-        select(record.site, record.consent_id, func.min(record.seq))
-        .where(record.consent_id.in_({row.consent_id for row in rows}))
-        .group_by(record.site, record.consent_id)))
-    return [row for row in rows if row.seq > firsts.get((row.site, row.consent_id), row.seq)], {row.id for row in rows}
+    read = set(connection.execute(select(_RECORD.id).where(wanted)).scalars())
+    if not read:
+        return [], read
+    return connection.execute(_SUPERSEDING.where(wanted)).all(), read
 
 
 @dataclass
@@ -97,7 +86,7 @@ def refresh(app, table):
             lifetime = max(site.consent_seconds for site in configured_sites().values())
             if table.cursor is None:
                 since = datetime.now(timezone.utc) - timedelta(seconds=lifetime)
-                _learn(table, _superseding(0, highest, since))
+                _learn(table, _superseding_since(since))
                 table.cursor = _Bookmark(highest)
                 return
             mark = table.cursor

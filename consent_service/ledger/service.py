@@ -129,9 +129,10 @@ def record_decision(data, client, idempotency_key=None):
         "page_url": clean_page_url(data["page_url"]),
         "ip_prefix": truncate_ip(client.get("ip")),
         "user_agent": clean_user_agent(client.get("user_agent")),
+        "supersedes": bool(data.get("consent_id")),
     }
     item = writer.Pending(site.key, fields, lambda record: response_body(site, record), key, digest,
-                          supersedes=bool(data.get("consent_id")), snapshot=snapshot)
+                          snapshot=snapshot)
     try:
         return writer.submit(item), False
     except IntegrityError:
@@ -149,9 +150,9 @@ def erase(site, consent_id, language):
         "consent_id": consent_id, "action": "erase", "necessary": True, "analytics": False,
         "marketing": False, "policy_version": site.policy_version, "policy_hash": None, "language": language,
         "gpc": False,
-        "page_url": None, "ip_prefix": None, "user_agent": None,
+        "page_url": None, "ip_prefix": None, "user_agent": None, "supersedes": True,
     }
-    item = writer.Pending(site.key, fields, lambda record: {}, erase=True, supersedes=True)
+    item = writer.Pending(site.key, fields, lambda record: {}, erase=True)
     writer.submit(item)
     return item.record
 

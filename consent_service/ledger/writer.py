@@ -104,7 +104,7 @@ def prepared(site_key, fields):
     that needs the previous record.
     """
     salt = secrets.token_hex(16)
-    record = Appended(site=site_key, pii_salt=salt, **fields)
+    record = Appended(**{"supersedes": False, **fields}, site=site_key, pii_salt=salt)
     record.pii_digest = chain.pii_digest(salt, record.ip_prefix, record.user_agent, record.page_url)
     return record
 
@@ -158,8 +158,7 @@ class Pending:
 
     ``respond(record)`` makes the answer; ``key`` and ``digest`` remember it under an Idempotency-Key;
     ``snapshot`` is the policy snapshot the record points at, stored first if it is not yet;
-    ``erase`` also scrubs the consent's earlier records in the same transaction; ``supersedes`` says
-    that the consent has earlier records, whose tokens stop counting once this one is committed.
+    ``erase`` also scrubs the consent's earlier records in the same transaction.
     """
 
     site_key: str
@@ -168,7 +167,6 @@ class Pending:
     key: str | None = None
     digest: str | None = None
     erase: bool = False
-    supersedes: bool = False
     snapshot: object = None
     record: "Appended | None" = None
     body: dict | None = None
@@ -250,7 +248,7 @@ def _commit(items):
                 item.body = None
             raise
     current_app.extensions.setdefault(STORED_SNAPSHOTS, set()).update(stored)
-    revocations.learn_committed([item.record for item in items if item.supersedes])
+    revocations.learn_committed([item.record for item in items if item.record.supersedes])
 
 
 def store_snapshots(snapshots):

@@ -107,7 +107,7 @@ def test_an_erasure_in_the_batch_scrubs_a_decision_of_the_same_batch(app):
     decision = writer.Pending("entrack", fields(1, consent_id), lambda record: service.response_body(site, record))
     other = writer.Pending("entrack", fields(2), lambda record: {})
     erasure = writer.Pending("entrack", fields(3, consent_id, action="erase", page_url=None, ip_prefix=None,
-                                                user_agent=None), lambda record: {}, erase=True, supersedes=True)
+                                                user_agent=None, supersedes=True), lambda record: {}, erase=True)
     with app.app_context():
         writer._write_batch([decision, other, erasure])
         assert check_stored_chain("entrack").ok
