@@ -330,9 +330,9 @@ def _busy_until(deadline, timeout):
     left = deadline - time.monotonic()
     if left <= 0:
         raise unavailable()
-    connection = db.session.connection()
-    connection.connection.info[BUSY_RESTORE] = int(timeout * 1000)
-    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(left * 1000)}")
+    pooled = db.session.connection().connection  # the session's transaction starts here, as it would anyway
+    pooled.info[BUSY_RESTORE] = int(timeout * 1000)
+    pooled.dbapi_connection.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")  # as the restore does
     yield
 
 
