@@ -36,6 +36,11 @@ SEQ, CONSENT_ID, SITE, POLICY_HASH, PII_DIGEST, PREV_HASH, PII_SALT, RECORD_HASH
 # json.dumps(values, ensure_ascii=False, separators=(",", ":")), without building an encoder per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _JSON_ESCAPED = bytes(range(32)) + b'"\\'  # the ASCII bytes that JSON strings escape
+# Tables for bytes.translate, which returns the very bytes given where it changes none (a check in one pass):
+# every byte as itself but those that JSON escapes (then also those beyond ASCII; then but quotes).
+_JSON_PLAIN = bytes.maketrans(_JSON_ESCAPED, b" " * len(_JSON_ESCAPED))
+_ASCII_JSON_PLAIN = bytes.maketrans(_JSON_ESCAPED + bytes(range(128, 256)), b" " * (len(_JSON_ESCAPED) + 128))
+_NOT_QUOTE_ESCAPED = bytes.maketrans(bytes(range(32)) + b"\\", b" " * 33)
 
 
 def text(value):
@@ -59,19 +64,47 @@ def format_time(moment):
 
 
 def digest_texts(texts, sha256=hashlib.sha256):
-    """The SHA-256 (hex) of canonical texts: of ``_ENCODE(list(texts))`` in UTF-8.
+    """The SHA-256 (hex) of canonical texts: of ``_ENCODE(list(texts))`` in UTF-8."""
+    return sha256(canonical_json(texts)).hexdigest()
 
-    A verification of a million records does this twice per record, so the common case is quick:
-    ASCII texts without a quote, a backslash or a control character (what JSON escapes) are the JSON
-    array's items as they are, and deleting those bytes from the joined texts removes only the quotes
-    that join them.
+
+def canonical_json(texts):
+    """``_ENCODE(list(texts))`` in UTF-8, quick where JSON escapes nothing (or only quotes).
+
+    A verification of a million records does this twice per record. Where no text holds a quote, a
+    backslash or a control character (what JSON escapes; the bytes of UTF-8 beyond ASCII are none of
+    them), the JSON array is its items as they are.
     """
-    inner = '","'.join(texts)
-    if inner.isascii():
-        data = inner.encode("ascii")
-        if len(data.translate(None, _JSON_ESCAPED)) == len(data) - 2 * len(texts) + 2:
-            return sha256(b'["' + data + b'"]').hexdigest()
-    return sha256(_ENCODE(list(texts)).encode("utf-8")).hexdigest()
+    plain = "".join(texts).encode()
+    if texts and plain.translate(_JSON_PLAIN) == plain:  # (no texts: "[]")
+        return ('["' + '","'.join(texts) + '"]').encode()
+    return _escaped_json(texts, plain)
+
+
+def _escaped_json(texts, plain):
+    """``canonical_json`` of texts that hold something JSON escapes (``plain``: them joined, in UTF-8).
+
+    Texts with quotes only (a user agent like ``=HYPERLINK("...")``) have each quote escaped as ``\\"``,
+    all that JSON does to them: joined by NUL first, which no text holds (a control character), so that
+    the NULs are exactly the places between the texts.
+    """
+    if texts and plain.translate(_NOT_QUOTE_ESCAPED) == plain:
+        return ('["' + "\0".join(texts).replace('"', '\\"').replace("\0", '","') + '"]').encode()
+    return _ENCODE(list(texts)).encode()
+
+
+def _escaped_cells_json(cells, plain):
+    """``_escaped_json`` of the texts whose UTF-8 is ``cells`` (bytes; ``plain``: them joined), where they
+    hold something JSON escapes or a byte beyond ASCII; None where a cell is not UTF-8 (no text's hash
+    covers it)."""
+    if not plain.isascii():
+        try:
+            return canonical_json([cell.decode() for cell in cells])
+        except UnicodeDecodeError:
+            return None
+    if cells and plain.translate(_NOT_QUOTE_ESCAPED) == plain:
+        return b'["' + b"\0".join(cells).replace(b'"', b'\\"').replace(b"\0", b'","') + b'"]'
+    return _ENCODE([cell.decode() for cell in cells]).encode()
 
 
 def _digest(values):
@@ -94,35 +127,92 @@ def record_hash(record):
     return _digest([record[name] for name in hashed_fields(record.get("policy_hash"))])
 
 
-def row_problem(names):
+PII_EDITED = "the IP prefix, user agent or page URL was edited"
+PII_ON_ERASED = "personal fields present on an erased record"
+RECORD_EDITED = "record_hash does not match the record's content: the record was edited"
+
+
+def row_problem(names, cells=str):
     """The check of one record on its own, for rows of texts named ``names`` (any order that holds every
     name in CHECKED_FIELDS): a function of a row giving what is wrong, or None (the links between records
-    are the caller's to check). One per layout, kept: it picks the texts it hashes straight from a row."""
-    names = tuple(names)
-    found = _ROW_PROBLEMS.get(names)
+    are the caller's to check). One per layout, kept: it picks the texts it hashes straight from a row.
+
+    ``cells`` is the type of a row's cells: ``str``, or ``bytes`` for texts in UTF-8 as a database driver
+    can give them without decoding each (what ``problem`` says of the decoded texts, faster).
+    """
+    key = (tuple(names), cells)
+    found = _ROW_PROBLEMS.get(key)
     if found is None:
-        found = _ROW_PROBLEMS[names] = _row_problem(names)
+        found = _ROW_PROBLEMS[key] = (_bytes_row_problem if cells is bytes else _text_row_problem)(*_picks(key[0]))
     return found
 
 
 _ROW_PROBLEMS = {}
 
 
-def _row_problem(names):
-    salt_at, digest_at, policy_at, hash_at = map(names.index, ("pii_salt", "pii_digest", "policy_hash", "record_hash"))
-    personal = operator.itemgetter(*map(names.index, ("pii_salt", *PII_FIELDS)))
-    pii_only = operator.itemgetter(*map(names.index, PII_FIELDS))
-    hashed = operator.itemgetter(*map(names.index, HASHED_FIELDS))
-    legacy = operator.itemgetter(*map(names.index, LEGACY_HASHED_FIELDS))
+def _picks(names):
+    """Where a row of ``names`` holds what ``problem`` reads: the positions of the salt, the personal
+    digest, the policy hash and the record hash, and getters of the texts that each digest covers."""
+    at = names.index
+    return (*map(at, ("pii_salt", "pii_digest", "policy_hash", "record_hash")),
+            operator.itemgetter(*map(at, ("pii_salt", *PII_FIELDS))), operator.itemgetter(*map(at, PII_FIELDS)),
+            operator.itemgetter(*map(at, HASHED_FIELDS)), operator.itemgetter(*map(at, LEGACY_HASHED_FIELDS)))
 
-    def problem(texts, digest=digest_texts):
+
+# The two checks below are one: ``canonical_json`` written out in them (a call less per digest, in the
+# loop over a million records), on text or on its UTF-8 (which must be ASCII for the quick way: UTF-8 too).
+
+def _text_row_problem(salt_at, digest_at, policy_at, hash_at, personal, pii_only, hashed, legacy):
+    def problem(texts, sha256=hashlib.sha256, json_plain=_JSON_PLAIN):
         if texts[salt_at]:
-            if digest(personal(texts)) != texts[digest_at]:
-                return "the IP prefix, user agent or page URL was edited"
+            picked = personal(texts)
+            plain = "".join(picked).encode()
+            if plain.translate(json_plain) == plain:
+                data = ('["' + '","'.join(picked) + '"]').encode()
+            else:
+                data = _escaped_json(picked, plain)
+            if sha256(data).hexdigest() != texts[digest_at]:
+                return PII_EDITED
         elif any(pii_only(texts)):
-            return "personal fields present on an erased record"
-        if digest((hashed if texts[policy_at] else legacy)(texts)) != texts[hash_at]:
-            return "record_hash does not match the record's content: the record was edited"
+            return PII_ON_ERASED
+        picked = (hashed if texts[policy_at] else legacy)(texts)
+        plain = "".join(picked).encode()
+        if plain.translate(json_plain) == plain:
+            data = ('["' + '","'.join(picked) + '"]').encode()
+        else:
+            data = _escaped_json(picked, plain)
+        if sha256(data).hexdigest() != texts[hash_at]:
+            return RECORD_EDITED
+        return None
+
+    return problem
+
+
+def _bytes_row_problem(salt_at, digest_at, policy_at, hash_at, personal, pii_only, hashed, legacy):
+    def problem(cells, sha256=hashlib.sha256, ascii_json_plain=_ASCII_JSON_PLAIN):
+        if cells[salt_at]:
+            picked = personal(cells)
+            plain = b"".join(picked)
+            if plain.translate(ascii_json_plain) == plain:
+                data = b'["' + b'","'.join(picked) + b'"]'
+            else:
+                data = _escaped_cells_json(picked, plain)
+                if data is None:
+                    return PII_EDITED
+            if sha256(data).hexdigest().encode() != cells[digest_at]:
+                return PII_EDITED
+        elif any(pii_only(cells)):
+            return PII_ON_ERASED
+        picked = (hashed if cells[policy_at] else legacy)(cells)
+        plain = b"".join(picked)
+        if plain.translate(ascii_json_plain) == plain:
+            data = b'["' + b'","'.join(picked) + b'"]'
+        else:
+            data = _escaped_cells_json(picked, plain)
+            if data is None:
+                return RECORD_EDITED
+        if sha256(data).hexdigest().encode() != cells[hash_at]:
+            return RECORD_EDITED
         return None
 
     return problem

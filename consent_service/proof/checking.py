@@ -73,21 +73,23 @@ class SiteRun:
 
 @dataclass(frozen=True)
 class Layout:
-    """What a row's cells are: ``names``, in order. A checked field missing from the rows (``policy_hash``
-    in a file exported before policy snapshots) is read as an empty cell: ``pad`` of them are added to each
-    row (and named at the end of ``names``). Rows with an ``export_scope`` are ``scoped``."""
+    """What a row's cells are: ``names``, in order, of type ``cells`` (``str``, or ``bytes``: the texts in
+    UTF-8, as a database driver gives them without decoding each). A checked field missing from the rows
+    (``policy_hash`` in a file exported before policy snapshots) is read as an empty cell: ``pad`` of them
+    are added to each row (and named at the end of ``names``). Rows with an ``export_scope`` are ``scoped``."""
 
     width: int
     names: tuple
     gaps_allowed: bool = True  # a filtered export skips seqs; the stored chain may not
     pad: tuple = ()
+    cells: type = str
 
     @classmethod
-    def of(cls, names, gaps_allowed=True):
+    def of(cls, names, gaps_allowed=True, cells=str):
         """The layout of rows whose cells are named ``names``, in that order."""
         names = tuple(names)
         absent = tuple(name for name in chain.CHECKED_FIELDS if name not in names)
-        return cls(len(names), names + absent, gaps_allowed, ("",) * len(absent))
+        return cls(len(names), names + absent, gaps_allowed, (cells(),) * len(absent), cells)
 
     @property
     def scoped(self):
@@ -108,14 +110,14 @@ class Checked:
     error: tuple | None = None  # (offset, seq, consent_id, reason) of the first bad row
 
 
-def _first_of_site(checked, runs, offset, cells, seq, at):
+def _first_of_site(checked, runs, offset, cells, seq, at, genesis):
     """Start the batch's run of the row's site; the reason its link is bad, or None."""
     site_at, prev_at, id_at, scope_at = at
     prev_hash = cells[prev_at]
     scope = None if scope_at is None else cells[scope_at]
     runs[cells[site_at]] = run = SiteRun.starting(cells[site_at], seq, prev_hash, cells[id_at], scope)
     checked.runs.append((offset, run))
-    if seq == 1 and prev_hash != chain.GENESIS_HASH:
+    if seq == 1 and prev_hash != genesis:
         return run, "the first record's prev_hash is not the genesis hash"
     return run, None
 
@@ -124,12 +126,23 @@ def check_rows(rows, layout, wanted=frozenset()):
     """Check consecutive rows (any iterable): each row's hashes, and the links between its rows of a
     site (the link of each site's first row is ``join``'s to check). The first bad row ends it.
 
+    The rows' cells are of ``layout.cells``; what it returns holds text.
+    """
+    if layout.cells is str:
+        return _check_rows(rows, layout, wanted, chain.GENESIS_HASH)
+    encoded = {(site.encode("utf-8", "surrogateescape"), seq) for site, seq in wanted}
+    return _as_text(_check_rows(rows, layout, encoded, chain.GENESIS_HASH.encode()))
+
+
+def _check_rows(rows, layout, wanted, genesis):
+    """``check_rows`` on the rows' own cells.
+
     This loop runs once per record of a million-record verification: its names are local on purpose,
     and it reads the cells where they stand (``chain.row_problem`` picks what it hashes from them).
     """
     runs, checked, offset = {}, Checked(0, [], {}), -1
     width, gaps_allowed, pad = layout.width, layout.gaps_allowed, layout.pad
-    problem = chain.row_problem(layout.names)
+    problem = chain.row_problem(layout.names, layout.cells)
     seq_at, site_at, prev_at, hash_at, id_at = layout.at("seq", "site", "prev_hash", "record_hash", "consent_id")
     scope_at = layout.at("export_scope")[0] if layout.scoped else None
     first_at = (site_at, prev_at, id_at, scope_at)
@@ -142,11 +155,11 @@ def check_rows(rows, layout, wanted=frozenset()):
         try:
             seq = int(cells[seq_at])
         except ValueError:
-            checked.error = (offset, None, None, f"seq {cells[seq_at]!r} is not a number")
+            checked.error = (offset, None, None, f"seq {_shown(cells[seq_at])!r} is not a number")
             return checked
         run = runs.get(cells[site_at])
         if run is None:
-            run, reason = _first_of_site(checked, runs, offset, cells, seq, first_at)
+            run, reason = _first_of_site(checked, runs, offset, cells, seq, first_at, genesis)
         elif seq == run.last_seq + 1 and cells[prev_at] == run.last_hash:
             reason = None
         else:
@@ -161,6 +174,30 @@ def check_rows(rows, layout, wanted=frozenset()):
         if wanted and (run.site, seq) in wanted:
             checked.found[run.site, seq] = (offset, run.last_hash)
     checked.count = offset + 1
+    return checked
+
+
+def _shown(cell):
+    """A cell as text to show: bytes that are not UTF-8 as escapes."""
+    return cell.decode("utf-8", "backslashreplace") if cell.__class__ is bytes else cell
+
+
+def _as_text(checked):
+    """``checked`` of rows of bytes, with text where it holds cells. The values that ``join`` compares are
+    decoded one to one (a byte that is not UTF-8 stays apart from every text); the consent_ids only name
+    a row."""
+
+    def text(cell):
+        return None if cell is None else cell.decode("utf-8", "surrogateescape")
+
+    for _, run in checked.runs:
+        run.site, run.first_prev, run.last_hash = text(run.site), text(run.first_prev), text(run.last_hash)
+        run.scope, run.first_id = text(run.scope), _shown(run.first_id)
+    checked.found = {(text(site), seq): (offset, text(record_hash))
+                     for (site, seq), (offset, record_hash) in checked.found.items()}
+    if checked.error is not None:
+        offset, seq, consent_id, reason = checked.error
+        checked.error = (offset, seq, None if consent_id is None else _shown(consent_id), reason)
     return checked
 
 
