@@ -1,8 +1,12 @@
 """Checking the stored chains: every record checked exactly as in the site's full consent-proof export
-(the offline verifier's engine, ``proof.checking``, on the texts the database renders), then the site's head."""
+(the offline verifier's engine, ``proof.checking``, on the texts the database renders), then the site's head.
+
+The texts are read as the database holds them, UTF-8 bytes, without decoding each: the engine hashes UTF-8.
+"""
 import itertools
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter, methodcaller
 
 from sqlalchemy import NullPool, String, case, create_engine, func, inspect, literal, select, type_coerce
 
@@ -15,8 +19,9 @@ FLAG_COLUMNS = {"necessary", "analytics", "marketing", "gpc"}
 NUMBER_COLUMNS = {"seq"}
 # Only these can be NULL (the others are NOT NULL in the schema): the empty text stands for NULL here.
 NULLABLE_COLUMNS = {column.key for column in inspect(ConsentRecord).columns if column.nullable}
-LAYOUT = checking.Layout.of(chain.CHECKED_FIELDS, gaps_allowed=False)
+LAYOUT = checking.Layout.of(chain.CHECKED_FIELDS, gaps_allowed=False, cells=bytes)
 BATCH = 5000  # rows fetched at a time; a site with more than this is checked in worker processes
+JOINED_BY = "\x1f"  # between a record's texts, read as one text from PostgreSQL (see _joined)
 
 
 @dataclass
@@ -63,13 +68,26 @@ def column_text(name, dialect):
     return type_coerce(column, String)
 
 
-def _select_texts(dialect, site_key, after_seq, upto_seq):
-    """``(sql, parameters)`` for the driver: the site's records in ``(after_seq, upto_seq]``, in chain
-    order, as the texts of ``chain.CHECKED_FIELDS``."""
-    cells = [func.coalesce(column_text(name, dialect.name), literal("")) if name in NULLABLE_COLUMNS
-             else column_text(name, dialect.name) for name in chain.CHECKED_FIELDS]
-    query = (select(*cells).where(ConsentRecord.site == site_key, ConsentRecord.seq > after_seq,
-                                  ConsentRecord.seq <= upto_seq)
+def _texts(dialect):
+    """The texts of ``chain.CHECKED_FIELDS`` as the database renders them (NULL of a nullable column as '')."""
+    return [func.coalesce(column_text(name, dialect.name), literal("")) if name in NULLABLE_COLUMNS
+            else column_text(name, dialect.name) for name in chain.CHECKED_FIELDS]
+
+
+def _joined(texts):
+    """The texts as one, joined by JOINED_BY: it splits back into them exactly when it splits into as many
+    pieces (none holds the separator). ``concat_ws`` leaves NULLs out: a NULL where the schema allows none
+    (the column's NOT NULL dropped) stands as the separator itself, so that it makes a piece too many."""
+    return func.concat_ws(literal(JOINED_BY), *(
+        text if name in NULLABLE_COLUMNS else func.coalesce(text, literal(JOINED_BY))
+        for name, text in zip(chain.CHECKED_FIELDS, texts)))
+
+
+def _select(dialect, columns, site_key, after_seq, upto_seq):
+    """``(sql, parameters)`` for the driver: ``columns`` of the site's records in ``(after_seq, upto_seq]``,
+    in chain order."""
+    query = (select(*columns).where(ConsentRecord.site == site_key, ConsentRecord.seq > after_seq,
+                                    ConsentRecord.seq <= upto_seq)
              .order_by(ConsentRecord.seq)).compile(dialect=dialect)
     params = tuple(query.params[name] for name in query.positiontup) if dialect.positional else query.params
     return query.string, params
@@ -78,11 +96,38 @@ def _select_texts(dialect, site_key, after_seq, upto_seq):
 def _check_stored(connection, dialect, site_key, after_seq, upto_seq):
     """``checking.check_rows`` of the site's records in ``(after_seq, upto_seq]``, read with the driver's own
     cursor (SQLAlchemy's result rows would cost more than the database's work); server-side on
-    PostgreSQL, so that memory stays flat."""
-    cursor = connection.cursor(name="consent_verify") if dialect.name == "postgresql" else connection.cursor()
+    PostgreSQL, so that memory stays flat.
+
+    The texts come undecoded: SQLite's through the connection's ``text_factory`` (set back after),
+    PostgreSQL's in the client encoding SQL_ASCII, which the server sends unconverted and psycopg leaves
+    as bytes (``SET LOCAL``: until the transaction ends). PostgreSQL sends each record's texts joined in
+    one (``_joined``: less work for the server and the driver than a column per text); where the check of
+    those finds anything wrong (also a text that holds the separator), the texts are read again one column
+    each, and that check counts.
+    """
+    texts = _texts(dialect)
+    if dialect.name != "postgresql":
+        text_factory, connection.text_factory = connection.text_factory, bytes
+        try:
+            return _check_read(connection.cursor(), _select(dialect, texts, site_key, after_seq, upto_seq))
+        finally:
+            connection.text_factory = text_factory
+    connection.execute("SET LOCAL client_encoding TO 'SQL_ASCII'")
+    checked = _check_read(connection.cursor(name="consent_verify"),
+                          _select(dialect, [_joined(texts)], site_key, after_seq, upto_seq), split=True)
+    if checked.error is None:
+        return checked
+    return _check_read(connection.cursor(name="consent_verify"), _select(dialect, texts, site_key, after_seq, upto_seq))
+
+
+def _check_read(cursor, statement, split=False):
+    """``checking.check_rows`` of what ``statement`` reads with ``cursor`` (then closed): the texts, or
+    with ``split`` one text per record that ``_joined`` made."""
     try:
-        cursor.execute(*_select_texts(dialect, site_key, after_seq, upto_seq))
+        cursor.execute(*statement)
         rows = itertools.chain.from_iterable(iter(partial(cursor.fetchmany, BATCH), []))
+        if split:
+            rows = map(methodcaller("split", JOINED_BY.encode()), map(itemgetter(0), rows))
         return checking.check_rows(rows, LAYOUT)
     finally:
         cursor.close()
