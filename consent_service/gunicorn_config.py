@@ -18,6 +18,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
+# gunicorn's longest request line (4094 bytes by default), as long as nginx's in deploy/ (a line fits one of
+# its 8k large_client_header_buffers): a consent-state token past its 1024 characters reaches the service,
+# which answers a JSON 422 naming it, even percent-encoded (1025 two-byte characters take 6150 bytes).
+# Only a longer line gets an HTML 414, from gunicorn or nginx, as the API document says.
+limit_request_line = 8190
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
