@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..text_fields import Text
-from .query import LIMITS
+from .query import LIMITS, TOKEN_PATTERN
 from .tokens import REASONS
 
 
@@ -30,7 +30,7 @@ class ConsentStateQuerySchema(Schema):
 
     site = fields.String(validate=validate.Length(max=LIMITS["site"]),
                          metadata={"description": "The site the caller expects."})
-    token = fields.String(validate=validate.Length(max=LIMITS["token"]),
+    token = fields.String(validate=[validate.Length(max=LIMITS["token"]), validate.Regexp(TOKEN_PATTERN)],
                           metadata={"description": "The consent token (or send it as a Bearer token). "
                                                    "Other parameters, such as a cache-buster, are ignored."})
 

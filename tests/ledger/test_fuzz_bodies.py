@@ -4,6 +4,7 @@ Every one gets a JSON 4xx through the one error path, never a 500, and nothing i
 or echoed as a header.
 """
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -112,8 +113,10 @@ def test_any_bytes_get_an_answer(client, body):
                              st.text(max_size=1100).filter(lambda v: len(v) < 30 or len(v) > 1000), max_size=3))
 def test_state_query_ignores_what_it_does_not_know(client, query):
     """Any query answers 200 (a cache-buster or ``utm_source`` never blocks a tag), except a ``site``
-    or ``token`` longer than its limit: 422. Never a 500."""
-    from consent_service.state.query import LIMITS
+    or ``token`` longer than its limit, or a token with a character no token has: 422. Never a 500."""
+    from consent_service.state.query import LIMITS, TOKEN_PATTERN
 
-    expected = 422 if any(len(query.get(name, "")) > limit for name, limit in LIMITS.items()) else 200
+    too_long = any(len(query.get(name, "")) > limit for name, limit in LIMITS.items())
+    no_token = not re.fullmatch(TOKEN_PATTERN, query.get("token", ""))
+    expected = 422 if too_long or no_token else 200
     assert client.get("/api/v1/consent-state", query_string=query).status_code == expected

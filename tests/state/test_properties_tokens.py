@@ -1,5 +1,7 @@
 """Hypothesis: a consent token says exactly what was stored, and any change to it fails closed."""
 import base64
+import re
+import string
 from types import SimpleNamespace
 
 import pytest
@@ -7,6 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from consent_service.state import tokens
+from consent_service.state.query import TOKEN_PATTERN
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 CONSENT_IDS = st.uuids().map(str)
@@ -72,13 +75,19 @@ def test_arbitrary_text_is_never_a_valid_token(app_sites, garbage):
 
 
 @SETTINGS
-@given(garbage=st.text(min_size=1, max_size=300), in_header=st.booleans())
+@given(garbage=st.text(min_size=1, max_size=300) | st.text(string.ascii_letters + string.digits + "-_.", min_size=1,
+                                                           max_size=300), in_header=st.booleans())
 def test_consent_state_fails_closed_on_any_token(client, garbage, in_header):
+    """Never valid: 200 with every optional category false, or, for a query token with a character no
+    token has, a 422."""
     if in_header:
         garbage = garbage.encode("ascii", "ignore").decode().replace("\r", "").replace("\n", "") or "x"
         response = client.get("/api/v1/consent-state", headers={"Authorization": f"Bearer {garbage}"})
     else:
         response = client.get("/api/v1/consent-state", query_string={"token": garbage})
+        if not re.fullmatch(TOKEN_PATTERN, garbage):
+            assert response.status_code == 422 and list(response.get_json()["messages"]) == ["token"]
+            return
     assert response.status_code == 200
     body = response.get_json()
     assert body["valid"] is False
