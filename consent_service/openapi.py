@@ -9,6 +9,7 @@ from .ledger import schemas as ledger
 from .sites import configured_sites
 from .state import cookie
 from .state import schemas as state
+from .text_fields import SAFE_TEXT_PATTERN, SiteKey, Text
 
 bp = Blueprint("openapi", __name__)
 
@@ -21,6 +22,12 @@ def _json(schema, description):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+# The request line's limit (gunicorn_config.limit_request_line, and nginx's large_client_header_buffers in
+# deploy/): values the document allows stay within it, others need not (1024 characters outside a token's
+# alphabet take up to 12 KB percent-encoded), and the server in front answers them before the service.
+URI_TOO_LONG = {"description": "The request line is longer than 8190 bytes: answered by the HTTP server in front "
+                               "of the service (gunicorn, or nginx), as an HTML page.",
+                "content": {"text/html": {"schema": {"type": "string"}}}}
 STATE_ANSWER = _json("ConsentState", "The consent state; fails closed (`valid: false`, optional categories false).")
 PATHS = {
     "/api/v1/consents": {
@@ -37,6 +44,9 @@ PATHS = {
                 "201": _json("ConsentOut", "Stored (or, with a known Idempotency-Key, the first response again)."),
                 "400": _error("Not JSON, not UTF-8, or a malformed Idempotency-Key."),
                 "403": _error("The Origin may not record consent for this site."),
+                "409": _error("A well-formed body that conflicts with what the service holds: an Idempotency-Key "
+                              "used before with another body, or the header and `idempotency_key` differing; "
+                              "a `policy_hash` of no snapshot the service knows for the site and language."),
                 "413": _error("The body is larger than 16 KB."),
                 "415": _error("The body is not sent as JSON."),
                 "422": _error("A field is missing, unknown or invalid."),
@@ -84,24 +94,49 @@ def add_paths(paths, schemas=None):
     SCHEMAS.update(schemas or {})
 
 
+def documented_values(converter, field, ret, **kwargs):
+    """What a ``Text`` field refuses, in its schema (a MarshmallowPlugin attribute function): a site key is
+    one of the configured sites; other text has the pattern that excludes controls, unless its own
+    pattern or values already fix what it takes."""
+    if isinstance(field, SiteKey) and configured_sites():
+        return {"enum": list(configured_sites())}
+    if isinstance(field, Text) and "pattern" not in ret and "enum" not in ret:
+        return {"pattern": SAFE_TEXT_PATTERN}
+    return {}
+
+
+def _with_uri_too_long(operations):
+    """Every operation that takes a query or path parameter may meet the request line's limit."""
+    for operation in operations.values():
+        if any(parameter["in"] in ("query", "path") for parameter in operation.get("parameters", ())):
+            operation["responses"].setdefault("414", URI_TOO_LONG)
+    return operations
+
+
 def build_spec():
-    """The whole document: the ledger's operations and those added with ``add_paths``."""
+    """The whole document: the ledger's operations and those added with ``add_paths``.
+
+    A schema's ``json_schema_rules`` (what its ``validates_schema`` checks across fields, in JSON Schema)
+    joins its component; tests/service/test_openapi_honest.py holds the two to the same answers.
+    """
+    plugin = MarshmallowPlugin()
     spec = APISpec(
         title="Consent service API", version="1.0.0", openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[plugin],
         info={"description": "Consent records, signed consent state and proofs."},
     )
+    plugin.converter.add_attribute_function(documented_values)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     cookies = [f"cookie_{key}" for key in configured_sites()]
     for scheme, key in zip(cookies, configured_sites()):
         spec.components.security_scheme(scheme, {"type": "apiKey", "in": "cookie", "name": cookie.cookie_name(key),
                                                  "description": f"The banner's cookie on site {key}."})
     for name, schema in SCHEMAS.items():
-        spec.components.schema(name, schema=schema)
+        spec.components.schema(name, getattr(schema, "json_schema_rules", None), schema=schema)
     paths = copy.deepcopy(PATHS)
     paths["/api/v1/consent-state"]["get"]["security"] += [{scheme: []} for scheme in cookies]
     for path, operations in paths.items():
-        spec.path(path=path, operations=operations)
+        spec.path(path=path, operations=_with_uri_too_long(operations))
     return spec.to_dict()
 
 

@@ -30,7 +30,7 @@ def post_consent():
     check_origin(site)
     header_key = idempotency_key()
     if header_key and data.get("idempotency_key") not in (None, header_key):
-        raise ApiError(422, "The Idempotency-Key header and idempotency_key field differ.")
+        raise ApiError(409, "The Idempotency-Key header and idempotency_key field differ.")
     require_database()  # while the database is away: 503 at once, no queueing for the writer
     client = {
         "ip": request.remote_addr,

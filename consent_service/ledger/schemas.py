@@ -5,9 +5,16 @@ from ..policies import HASH_PATTERN
 from ..sites import LANGUAGES, POLICY_VERSION_PATTERN
 from ..state.query import LIMITS as STATE_LIMITS
 from ..state.schemas import CategoriesOutSchema
-from ..text_fields import Text, Url
+from ..text_fields import SiteKey, Text
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
+# An absolute http(s) URL as the banner sends it (location.origin + location.pathname): a host name or
+# IPv4 address in ASCII (a browser's origin is punycode) with an optional port, then anything without
+# spaces or controls. The API document carries this exact pattern. No brackets, so no IPv6 literal, and
+# no user:password@ (an origin never has one): the stored address (``service.clean_page_url``, urlsplit)
+# can never fail on a malformed host.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+PAGE_URL_PATTERN = rf"^https?://{_LABEL}(?:\.{_LABEL})*\.?(?::[0-9]{{1,5}})?(?:[/?#][^\x00-\x20\x7f-\x9f]*)?$"
 
 
 class StrictBoolean(fields.Boolean):
@@ -28,10 +35,27 @@ class CategoriesInSchema(Schema):
     marketing = StrictBoolean(required=True, metadata={"description": "Marketing (Google Ads)."})
 
 
+def _decision(actions, analytics=None, marketing=None, needs=()):
+    """A decision with one of ``actions``, in JSON Schema: its categories, if fixed, and the fields it needs."""
+    rule = {"properties": {"action": {"enum": list(actions)}}, "required": ["action", *needs]}
+    if analytics is not None:
+        rule["properties"]["categories"] = {"properties": {"analytics": {"enum": [analytics]},
+                                                           "marketing": {"enum": [marketing]}}}
+    return rule
+
+
 class ConsentInSchema(Schema):
     """A visitor's decision, as the banner posts it."""
 
-    site = Text(required=True, validate=validate.Length(1, 40), metadata={"example": "entrack"})
+    # ``_action_matches_categories`` in JSON Schema, for the API document (openapi.build_spec).
+    json_schema_rules = {"oneOf": [
+        _decision(["accept_all"], True, True),
+        _decision(["reject_all"], False, False),
+        _decision(["withdraw"], False, False, needs=["consent_id"]),
+        _decision(["custom"]),
+    ]}
+
+    site = SiteKey(required=True, validate=validate.Length(1, 40), metadata={"example": "entrack"})
     categories = fields.Nested(CategoriesInSchema, required=True)
     action = Text(required=True, validate=validate.OneOf(ACTIONS))
     policy_version = Text(required=True, validate=validate.Regexp(
@@ -42,9 +66,11 @@ class ConsentInSchema(Schema):
                        metadata={"description": "The policy snapshot the visitor was shown (banner.js carries "
                                                 "one per language); without it, the site's current texts."})
     language = Text(required=True, validate=validate.OneOf(LANGUAGES))
-    page_url = Url(required=True, schemes={"http", "https"}, require_tld=False,
-                   validate=validate.Length(max=2048),
-                   metadata={"description": "Stored without query string and fragment."})
+    page_url = Text(required=True, validate=[
+                        validate.Length(max=2048),
+                        validate.Regexp(PAGE_URL_PATTERN, error="Not an absolute http or https URL with a host name.")],
+                    metadata={"description": "Stored without query string and fragment.",
+                              "example": "https://www.entrack.fi/tilaa"})
     consent_id = fields.UUID(metadata={"description": "A returning visitor's id: the new record joins its "
                                                       "history. Needs that consent's token in `token`."})
     token = Text(validate=validate.Length(1, STATE_LIMITS["token"]),

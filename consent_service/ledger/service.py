@@ -66,24 +66,26 @@ def _request_digest(data):
 
 
 def _replay(key, digest):
-    """The first response given to ``key``, or None; a 422 when the key came with another body."""
+    """The first response given to ``key``, or None; a 409 when the key came with another body (the body
+    is well-formed: it conflicts with what the key already stands for)."""
     row = db.session.get(IdempotencyKey, key)
     if row is None:
         return None
     if row.request_digest != digest:
-        raise ApiError(422, "This Idempotency-Key was already used with a different request body.")
+        raise ApiError(409, "This Idempotency-Key was already used with a different request body.")
     return json.loads(row.response)
 
 
 def policy_snapshot(site, language, snapshot_hash=None):
     """``(hash, snapshot to store or None)`` of the texts the visitor was shown: the snapshot the banner
     names, which must be one of this site and language (current or stored earlier); without one, the
-    texts the service serves now. A 422 for a hash the service does not know."""
+    texts the service serves now. A 409 for a well-formed hash that the service does not know: it conflicts
+    with the site's texts, served and stored."""
     current = policies.current_snapshot(site.key, language)
     if snapshot_hash is None or snapshot_hash == current.hash:
         return current.hash, current
     if not policies.known_snapshot(snapshot_hash, site.key, language):
-        raise ApiError(422, "The request body is not valid.", {"policy_hash": [
+        raise ApiError(409, "The policy snapshot is not known.", {"policy_hash": [
             f"No policy snapshot {snapshot_hash} of site {site.key!r} in language {language!r} is known: "
             "send the hash that banner.js gave for the texts shown, or leave it out for the current texts."]})
     return snapshot_hash, None

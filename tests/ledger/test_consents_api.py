@@ -93,9 +93,17 @@ def test_idempotency_key_reused_with_other_body(client, app, consent_body):
     client.post("/api/v1/consents", json=consent_body, headers={"Idempotency-Key": "k"})
     consent_body["categories"]["marketing"] = True
     response = client.post("/api/v1/consents", json=consent_body, headers={"Idempotency-Key": "k"})
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "different request body" in response.get_json()["error"]
     assert count_records(app) == 1
+
+
+def test_idempotency_key_header_and_field_that_differ(client, app, consent_body):
+    consent_body["idempotency_key"] = "field"
+    response = client.post("/api/v1/consents", json=consent_body, headers={"Idempotency-Key": "header"})
+    assert response.status_code == 409
+    assert "differ" in response.get_json()["error"]
+    assert count_records(app) == 0
 
 
 def _set(path, value):

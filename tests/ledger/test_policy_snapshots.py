@@ -92,7 +92,7 @@ def test_an_unknown_snapshot_is_refused_and_nothing_is_stored(app, client, conse
     if policy_hash == "language:en":  # a real snapshot, of another language than the decision's
         policy_hash = policies.site_hashes("entrack", app)["en"]
     answer = post(client, consent_body, policy_hash=policy_hash)
-    assert answer.status_code == 422
+    assert answer.status_code == 409
     assert "No policy snapshot" in answer.get_json()["messages"]["policy_hash"][0]
     assert records(app) == [] and stored_snapshots(app) == {}
 
