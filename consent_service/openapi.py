@@ -89,9 +89,12 @@ SCHEMAS = {
 
 
 def add_paths(paths, schemas=None):
-    """Document another area's operations (``{path: {method: operation}}``) and schemas."""
+    """Document another area's operations (``{path: {method: operation}}``) and schemas; a schema name
+    another area already gave to another schema is refused (one would silently document the other)."""
+    for name, schema in (schemas or {}).items():
+        if SCHEMAS.setdefault(name, schema) is not schema:
+            raise ValueError(f"The API document already has a schema {name!r}.")
     PATHS.update(paths)
-    SCHEMAS.update(schemas or {})
 
 
 def documented_values(converter, field, ret, **kwargs):

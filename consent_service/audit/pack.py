@@ -143,8 +143,8 @@ class ProofPack:
 
     @classmethod
     def of(cls, site, start=None, end=None, end_inclusive=False, consent_id=None):
-        """The pack of a site's filter; a 404 for a consent id the site has no record of, and a 503 when
-        the service has no signing key (both before anything is sent)."""
+        """The pack of a site's filter; a 404 for a consent id the site has no record of, or when the
+        service has no signing key (both before anything is sent)."""
         selected = export.ExportFilter((site,), start, end, end_inclusive, consent_id=consent_id)
         signing.public_key_raw()
         if consent_id is not None and not export.count(selected):

@@ -1,24 +1,33 @@
 """Query parameters and JSON answers of the audit API."""
+import re
 from datetime import date, datetime, time, timedelta, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..ledger.schemas import ACTIONS
-from ..text_fields import Text
+from ..text_fields import SiteKey, Text
 
 RECORD_ACTIONS = (*ACTIONS, "erase")
 
 
 class Moment(fields.Field):
-    """A date (``2026-11-01``) or an ISO 8601 date and time; naive times are UTC.
+    """A date (``2026-11-01``) or a date and time (``2026-11-01T09:30:00Z``); without an offset, UTC.
 
-    Loads to ``(datetime, is_date)`` so that ``to=2026-11-30`` can mean the whole of that day.
+    Loads to ``(datetime, is_date)`` so that ``to=2026-11-30`` can mean the whole of that day. The API
+    document says what ``_SHAPE`` checks: an RFC 3339 date or date-time, whose offset may be left out
+    and seconds too; ISO 8601's other spellings (weeks, no dashes) are refused.
     """
 
+    _SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                        r"(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?)?")
     default_error_messages = {"invalid": "Not a date (YYYY-MM-DD) or an ISO 8601 date and time."}
 
+    def __init__(self, *, metadata=None, **kwargs):
+        documented = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
+        super().__init__(metadata={**documented, **(metadata or {})}, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not self._SHAPE.fullmatch(value):
             raise self.make_error("invalid")
         try:
             if len(value) == 10:
@@ -27,24 +36,29 @@ class Moment(fields.Field):
         except ValueError:
             raise self.make_error("invalid") from None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            return moment.replace(tzinfo=timezone.utc), False
         try:
             return moment.astimezone(timezone.utc), False
-        except OverflowError:  # e.g. 0001-01-01T00:00+14:00 is before the first representable moment
-            raise self.make_error("invalid") from None
+        except OverflowError:
+            # e.g. 0001-01-01T00:00+14:00, before the first moment a datetime holds: that first (or last)
+            # moment stands for it, which no record precedes (or follows), so the same records are selected.
+            edge = datetime.min if moment.utcoffset() > timedelta(0) else datetime.max
+            return edge.replace(tzinfo=timezone.utc), False
 
 
 class RangeQuerySchema(Schema):
-    """A site and a time range (``from`` inclusive; ``to`` inclusive, a date meaning its whole day)."""
+    """A site and a time range (``from`` inclusive; ``to`` inclusive, a date meaning its whole day).
 
-    site = Text(validate=validate.Length(1, 40))
-    from_ = Moment(data_key="from")
-    to = Moment()
+    A ``from`` after ``to`` is a range that holds nothing, not an error: no API document can say that one
+    parameter must not exceed another, and the empty answer is the true one.
+    """
 
-    @validates_schema
-    def _ordered(self, data, **kwargs):
-        if "from_" in data and "to" in data and data["from_"][0] > data["to"][0]:
-            raise ValidationError("'from' is after 'to'.", "from")
+    site = SiteKey(validate=validate.Length(1, 40),
+                   metadata={"description": "A site key (default: every site the auditor may see)."})
+    from_ = Moment(data_key="from", metadata={"description": "From this date or time (UTC), inclusive."})
+    to = Moment(metadata={"description": "To this date (its whole day) or time (UTC), inclusive; "
+                                         "before 'from', nothing is selected."})
+
 
 def time_bounds(data):
     """``(start, end, end_inclusive)`` of a loaded range query; start and end None where open.
@@ -66,15 +80,19 @@ def time_bounds(data):
 class ExportQuerySchema(RangeQuerySchema):
     """The filter of a consent-proof CSV export."""
 
-    consent_id = fields.UUID()
-    action = Text(validate=validate.OneOf(RECORD_ACTIONS))
+    consent_id = fields.UUID(metadata={"description": "Only this consent id."})
+    action = Text(validate=validate.OneOf(RECORD_ACTIONS), metadata={"description": "Only this action."})
 
 
 class ProofQuerySchema(RangeQuerySchema):
     """The filter of a proof pack: one site, and one visitor's consent id or a time range."""
 
-    site = Text(required=True, validate=validate.Length(1, 40))
-    consent_id = fields.UUID()
+    # ``_whole_consent`` in JSON Schema, for the API document (openapi.build_spec).
+    json_schema_rules = {"not": {"required": ["consent_id"], "anyOf": [{"required": ["from"]}, {"required": ["to"]}]}}
+
+    site = SiteKey(required=True, validate=validate.Length(1, 40), metadata={"description": "The site key."})
+    consent_id = fields.UUID(metadata={"description": "One visitor's pack: every record of this consent id "
+                                                      "(not with 'from' or 'to')."})
 
     @validates_schema
     def _whole_consent(self, data, **kwargs):
@@ -84,7 +102,7 @@ class ProofQuerySchema(RangeQuerySchema):
 
 
 class ChainHeadQuerySchema(Schema):
-    site = Text(required=True, validate=validate.Length(1, 40))
+    site = SiteKey(required=True, validate=validate.Length(1, 40), metadata={"description": "The site key."})
     seq = fields.Integer(strict=False, validate=validate.Range(min=0),
                          metadata={"description": "Sign the hash at this seq (default: the current head)."})
 

@@ -65,9 +65,11 @@ def init_app(app):
 
 
 def _private_key():
+    """The key, or a 404: without one configured nothing signed exists, and waiting will not make one
+    (not a 503, which would tell the client to come back)."""
     key = current_app.extensions.get(EXTENSION)
     if key is None:
-        raise ApiError(503, "This service has no signing key (AUDIT_SIGNING_KEY); ask its operator.")
+        raise ApiError(404, "This service has no signing key (AUDIT_SIGNING_KEY); ask its operator.")
     return key
 
 

@@ -9,7 +9,7 @@ from consent_service.audit.models import Auditor
 from consent_service.audit.service import hash_token
 from consent_service.extensions import db
 
-from tests.support.audit import add_records, bearer
+from tests.support.audit import add_records, bearer, make_auditor
 
 
 def create(runner, *args):
@@ -114,8 +114,11 @@ def test_configured_signing_key_is_used(make_app):
     assert signing.parse_key(text).public_key().public_bytes_raw() == decode_public_key(info["public_key"])
 
 
-def test_without_a_key_outside_testing_heads_are_503(make_app, monkeypatch):
+def test_without_a_key_outside_testing_there_is_no_key_and_no_head(make_app, monkeypatch):
+    """A 404, not a 503: a key missing from the configuration does not come back by waiting."""
     monkeypatch.delenv("AUDIT_SIGNING_KEY", raising=False)
     app = make_app(TESTING=False, SECRET_KEY="k" * 40)
-    response = app.test_client().get("/audit/signing-key")
-    assert response.status_code == 503 and "AUDIT_SIGNING_KEY" in response.get_json()["error"]
+    token = make_auditor(app)
+    for path, headers in [("/audit/signing-key", {}), ("/audit/chain-head?site=entrack", bearer(token))]:
+        response = app.test_client().get(path, headers=headers)
+        assert response.status_code == 404 and "AUDIT_SIGNING_KEY" in response.get_json()["error"], path
