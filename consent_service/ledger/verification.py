@@ -7,7 +7,7 @@ import functools
 import itertools
 from dataclasses import dataclass
 from functools import partial
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 
 from sqlalchemy import NullPool, String, case, create_engine, func, inspect, literal, select, type_coerce
 
@@ -21,7 +21,8 @@ NUMBER_COLUMNS = {"seq"}
 # Only these can be NULL (the others are NOT NULL in the schema): the empty text stands for NULL here.
 NULLABLE_COLUMNS = {column.key for column in inspect(ConsentRecord).columns if column.nullable}
 LAYOUT = checking.Layout.of(chain.CHECKED_FIELDS, gaps_allowed=False, cells=bytes)
-BATCH = 5000  # rows fetched at a time; a site with more than this is checked in worker processes
+BATCH = 200  # rows fetched at a time (5000 at a time, a batch's rows outgrew the CPU's caches: 8 % slower)
+PARALLEL_FROM = 5000  # records of a site from which ``jobs`` > 1 checks them in worker processes
 JOINED_BY = "\x1f"  # between a record's texts, read as one text from PostgreSQL (see _joined)
 
 
@@ -128,7 +129,7 @@ def _check_read(cursor, statement, split=False):
         cursor.execute(*statement)
         rows = itertools.chain.from_iterable(iter(partial(cursor.fetchmany, BATCH), []))
         if split:
-            rows = map(methodcaller("split", JOINED_BY.encode()), map(itemgetter(0), rows))
+            rows = map(bytes.split, map(itemgetter(0), rows), itertools.repeat(JOINED_BY.encode()))
         return checking.check_rows(rows, LAYOUT)
     finally:
         cursor.close()
@@ -157,7 +158,7 @@ def _checked(site_key, start_seq, head_seq, jobs):
     """The checked records of the site up to its head: in this session's transaction, or in ``jobs``
     processes over ranges of seq, each in its own (a file-backed or server database)."""
     engine = db.session.get_bind()
-    if jobs > 1 and engine.url.database not in (None, "", ":memory:") and head_seq - start_seq > BATCH:
+    if jobs > 1 and engine.url.database not in (None, "", ":memory:") and head_seq - start_seq > PARALLEL_FROM:
         url = engine.url.render_as_string(hide_password=False)
         return list(checking.checked_in_order(_ranges(start_seq, head_seq, 4 * jobs), _check_range, jobs,
                                               url, site_key))

@@ -134,6 +134,7 @@ def test_purge_refuses_a_broken_chain(app, runner):
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_check_of_the_database_finds_deleted_records(app, deleted, message, jobs, monkeypatch):
     monkeypatch.setattr(verification, "BATCH", 2)  # the break falls inside a batch or between two
+    monkeypatch.setattr(verification, "PARALLEL_FROM", 2)
     add_records(app, *({} for _ in range(5)))
     with app.app_context():
         ids = dict(db.session.execute(select(ConsentRecord.seq, ConsentRecord.consent_id)).all())
@@ -157,6 +158,7 @@ def test_audit_check_after_a_purge(app, runner):
 
 def test_audit_check_in_worker_processes(app, monkeypatch):
     monkeypatch.setattr(verification, "BATCH", 2)
+    monkeypatch.setattr(verification, "PARALLEL_FROM", 2)
     add_records(app, *({} for _ in range(7)))
     with app.app_context():
         assert check_stored_chain("entrack", jobs=2).ok

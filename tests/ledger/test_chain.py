@@ -122,6 +122,7 @@ def test_inserted_record_is_detected(app, client, runner, consent_body):
 def test_worker_processes_name_the_same_record(app, client, runner, consent_body, monkeypatch, jobs):
     """``--jobs 2`` checks ranges of seq in two processes; breaks in them are named as in one."""
     monkeypatch.setattr(verification, "BATCH", 2)
+    monkeypatch.setattr(verification, "PARALLEL_FROM", 2)
     post_many(client, consent_body, 9)
     result = runner.invoke(args=["consent", "verify", "--jobs", jobs])
     assert result.exit_code == 0 and "entrack: OK, 9 records, head seq 9" in result.output

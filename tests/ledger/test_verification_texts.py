@@ -19,6 +19,7 @@ def odd_records(app, monkeypatch):
     """Records whose user agents and policy versions hold quotes, backslashes, control characters (the
     separator of a joined read among them) and text beyond ASCII; read a few rows at a time."""
     monkeypatch.setattr(verification, "BATCH", 2)
+    monkeypatch.setattr(verification, "PARALLEL_FROM", 2)
     add_records(app, *({"user_agent": agent, "policy_version": f'v"{index}"'} for index, agent in enumerate(ODD_AGENTS)))
 
 
