@@ -18,8 +18,8 @@ ODD_AGENTS = ['say "hi"', "back\\slash", "tab\there, unit\x1fseparator", "Mozill
 def odd_records(app, monkeypatch):
     """Records whose user agents and policy versions hold quotes, backslashes, control characters (the
     separator of a joined read among them) and text beyond ASCII; read a few rows at a time."""
-    monkeypatch.setattr(verification, "BATCH", 2)
-    monkeypatch.setattr(verification, "PARALLEL_FROM", 2)
+    for batch in ("BATCH", "SERVER_BATCH", "PARALLEL_FROM"):
+        monkeypatch.setattr(verification, batch, 2)
     add_records(app, *({"user_agent": agent, "policy_version": f'v"{index}"'} for index, agent in enumerate(ODD_AGENTS)))
 
 
@@ -67,9 +67,9 @@ def test_a_text_holding_the_separator_is_read_again_alone(app, monkeypatch, agen
     add_records(app, *({"user_agent": agent} for agent in agents))
     reads, check_read = [], verification._check_read
 
-    def counted(cursor, statement, split=False):
+    def counted(cursor, statement, batch, split=False):
         reads.append("joined" if split else "one column per text")
-        return check_read(cursor, statement, split)
+        return check_read(cursor, statement, batch, split)
 
     monkeypatch.setattr(verification, "_check_read", counted)
     with app.app_context():
