@@ -133,8 +133,9 @@ def main():
         found = _in_fresh_process(uri, args.repeat)
         for check in CHECKS:
             report["results"][f"{name} {check}"] = result = found[check]
-            print(f"{name:10} {check:12} {result['records']} records {result['seconds']} s (of {result['all_seconds']}; "
-                  f"CPU of the main process {result['cpu_seconds_main']} s), peak RSS {found['peak_rss_mb']} MB")
+            print(f"{name:10} {check:12} {result['records']} records {result['seconds']} s "
+                  f"(of {result['all_seconds']}; CPU of the main process {result['cpu_seconds_main']} s), "
+                  f"peak RSS {found['peak_rss_mb']} MB")
     path = Path(tempfile.gettempdir()) / f"bench-verify-{args.rows}.csv"
     export_file(databases["sqlite"], path)
     for name, result in file_checks(path, args.repeat).items():

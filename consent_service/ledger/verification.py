@@ -3,10 +3,9 @@
 
 The texts are read as the database holds them, UTF-8 bytes, without decoding each: the engine hashes UTF-8.
 """
-import functools
 import itertools
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from operator import itemgetter
 
 from sqlalchemy import NullPool, String, case, create_engine, func, inspect, literal, select, type_coerce
@@ -144,7 +143,7 @@ def _check_range(seq_range, url, site_key):
         return _check_stored(connection.connection.dbapi_connection, engine.dialect, site_key, *seq_range)
 
 
-@functools.cache
+@cache
 def _worker_engine(url):
     """A worker process's engine for the database at ``url``, made at its first range (a new engine for each
     range cost a PostgreSQL worker about 10 ms). It pools nothing: each range's connection is closed after."""

@@ -18,9 +18,10 @@ ODD_AGENTS = ['say "hi"', "back\\slash", "tab\there, unit\x1fseparator", "Mozill
 def odd_records(app, monkeypatch):
     """Records whose user agents and policy versions hold quotes, backslashes, control characters (the
     separator of a joined read among them) and text beyond ASCII; read a few rows at a time."""
-    for batch in ("BATCH", "SERVER_BATCH", "PARALLEL_FROM"):
-        monkeypatch.setattr(verification, batch, 2)
-    add_records(app, *({"user_agent": agent, "policy_version": f'v"{index}"'} for index, agent in enumerate(ODD_AGENTS)))
+    for name in ("BATCH", "SERVER_BATCH", "PARALLEL_FROM"):
+        monkeypatch.setattr(verification, name, 2)
+    add_records(app, *({"user_agent": agent, "policy_version": f'v"{index}"'}
+                       for index, agent in enumerate(ODD_AGENTS)))
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
