@@ -2,6 +2,7 @@
 # Every benchmark in one command, on 127.0.0.1 only, each bounded in time:
 #   bench/run_all.sh            # full: throughput 5 x 10 s per side, soak 60 s x 64 clients (~15 min)
 #   bench/run_all.sh --quick    # a smoke run (~3 min)
+# With DATABASE_URL set (a PostgreSQL database for their data) the export and verify benchmarks measure PostgreSQL too.
 # It ends with bench/targets.py: each issue-16 target with its baseline, the measured figure and the ratio.
 # Needs wrk (Debian/Ubuntu: apt-get install wrk) and PostgreSQL 15 binaries (/usr/lib/postgresql/15/bin,
 # or PG_BIN=...) for the throwaway cluster; nothing else is touched. Results: bench/results/*.json.
