@@ -74,7 +74,11 @@ def accepts(field, value):
     return True
 
 
-@pytest.mark.parametrize(("where", "schema", "name"), TEXT_FIELDS, ids=[f"{w[1]}.{n}" for w, _, n in TEXT_FIELDS])
+EACH_TEXT_FIELD = pytest.mark.parametrize(("where", "schema", "name"), TEXT_FIELDS,
+                                   ids=[f"{w[1]}.{n}" for w, _, n in TEXT_FIELDS])
+
+
+@EACH_TEXT_FIELD
 def test_every_text_field_documents_its_values(document, where, schema, name):
     prop, _ = documented(document, where, schema, name)
     assert "enum" in prop or "pattern" in prop
@@ -82,7 +86,7 @@ def test_every_text_field_documents_its_values(document, where, schema, name):
 
 @SETTINGS
 @given(data=st.data())
-@pytest.mark.parametrize(("where", "schema", "name"), TEXT_FIELDS, ids=[f"{w[1]}.{n}" for w, _, n in TEXT_FIELDS])
+@EACH_TEXT_FIELD
 def test_values_the_document_allows_are_accepted(document, where, schema, name, data):
     prop, field = documented(document, where, schema, name)
     value = data.draw(allowed_values(prop))
@@ -91,7 +95,7 @@ def test_values_the_document_allows_are_accepted(document, where, schema, name, 
 
 @SETTINGS
 @given(data=st.data())
-@pytest.mark.parametrize(("where", "schema", "name"), TEXT_FIELDS, ids=[f"{w[1]}.{n}" for w, _, n in TEXT_FIELDS])
+@EACH_TEXT_FIELD
 def test_a_control_character_is_outside_the_document_and_refused(document, where, schema, name, data):
     prop, field = documented(document, where, schema, name)
     value = data.draw(allowed_values(prop))
