@@ -96,7 +96,7 @@ def test_a_banner_built_before_a_text_change_records_the_texts_it_showed(page, l
 
 def test_an_unknown_snapshot_is_refused_and_dropped_like_any_refusal(page, live_server, app, corrected_app):
     """A banner built from texts that no instance has served nor stored (serving a banner stores its
-    snapshots, so this one is built without serving it): 422, the decision leaves the queue, nothing
+    snapshots, so this one is built without serving it): 409, the decision leaves the queue, nothing
     is stored, and the choice still applies on the page."""
     unknown = site_hashes("entrack", corrected_app)["en"]
     newer_banner = build_script(corrected_app.static_folder, configured_sites(corrected_app)).body
@@ -107,7 +107,7 @@ def test_an_unknown_snapshot_is_refused_and_dropped_like_any_refusal(page, live_
     banner(page).get_by_role("button", name="Accept all").click()
     wait_for(lambda: answers, pause=browser_pause(page))
     [(status, answer)] = answers
-    assert status == 422 and "policy_hash" in answer["messages"]
+    assert status == 409 and "policy_hash" in answer["messages"]
     assert [body["policy_hash"] for body in bodies] == [unknown]
     page.wait_for_function(f"() => ({QUEUE})().length === 0")
     expect(page.locator('[data-tracker="analytics"]')).to_have_text("loaded")
